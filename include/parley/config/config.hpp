@@ -1,0 +1,78 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "parley/core/session_limits.hpp"
+
+namespace parley {
+
+/// Every setting of the server, with its default. `.env.example` and
+/// `parley --help` document each one (both generated from the same table).
+struct config {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 5000;
+  std::string log_level = "info";
+  /// The built web client; the API works without it.
+  std::string web_root = "web/dist";
+  /// Origins allowed to call the REST API from a browser (CORS); `*` for any.
+  std::vector<std::string> cors_origins;
+  /// Origins allowed to open /ws, besides the server's own and localhost.
+  std::vector<std::string> allowed_origins;
+  /// Proxies whose X-Forwarded-For is believed (for logs).
+  std::vector<std::string> trusted_proxies;
+  /// STUN/TURN URLs handed to browsers by GET /config.
+  std::vector<std::string> ice_servers;
+
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t ws_send_queue_bytes = 1024 * 1024;
+  /// 0: derived from the open-file limit.
+  std::size_t max_connections = 0;
+
+  std::chrono::milliseconds receive_max_wait = std::chrono::seconds(30);
+  std::chrono::milliseconds ws_ping_interval = std::chrono::seconds(20);
+  /// A request must arrive whole within this (slowloris guard).
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
+  /// A keep-alive connection with no request for this long is closed.
+  std::chrono::milliseconds keep_alive_timeout = std::chrono::seconds(30);
+  /// A response or WebSocket message the client does not take within this
+  /// closes the connection (slow readers).
+  std::chrono::milliseconds send_timeout = std::chrono::seconds(30);
+  std::chrono::milliseconds online_push_interval = std::chrono::seconds(3);
+  std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
+
+  session_limits session;
+};
+
+/// Where settings come from, injected so tests need no files or environment.
+struct config_sources {
+  std::vector<std::string> args;  ///< command-line arguments, without argv[0]
+  std::function<std::optional<std::string>(std::string_view name)> env;
+  std::function<std::optional<std::string>(const std::string& path)> read_file;
+};
+
+struct config_help_request {};
+
+/// Start-up fails with this: one line naming the setting.
+struct config_error {
+  std::string message;
+};
+
+/// Defaults, then `.env` (or --env-file), then the environment, then flags.
+std::variant<config, config_help_request, config_error> load_config(const config_sources& sources);
+
+/// The text of `parley --help`.
+std::string config_help();
+
+/// The text of `.env.example`.
+std::string config_env_example();
+
+}  // namespace parley

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parley/core/chat_type.hpp"
+#include "parley/core/event.hpp"
+#include "parley/core/time_source.hpp"
+
+namespace parley {
+
+/// Internal handle of a participant; never shown to clients.
+using participant_id = std::uint64_t;
+
+enum class participant_status {
+  idle,     ///< connected, in no queue and no chat
+  waiting,  ///< in its chat type's queue
+  matched,  ///< chatting with a partner
+  ended,    ///< its partner left; it waits for `next` or `start`
+};
+
+std::string_view to_string(participant_status status) noexcept;
+
+/// One stranger: the identity behind a token, whether it came over REST or a
+/// WebSocket. Owned by the session_manager; read-only for everyone else.
+struct participant {
+  participant_id id = 0;
+  std::string user_id;  ///< public
+  std::string token;    ///< secret: proves the caller is this participant
+
+  chat_type type = chat_type::text;
+  bool has_started = false;  ///< `next` needs a chat type from an earlier start
+  std::vector<std::string> interests;
+  participant_status status = participant_status::idle;
+
+  // While waiting.
+  std::list<participant_id>::iterator queue_position{};
+  steady_time queued_at{};
+  bool interest_wait_over = false;
+
+  // While matched.
+  participant_id partner = 0;
+  std::string session_id;
+  bool initiator = false;
+
+  // The mailbox: the last events, oldest first, with increasing seq.
+  std::deque<event> mailbox;
+  std::uint64_t last_seq = 0;
+  std::uint64_t delivered_seq = 0;  ///< last seq written to any of its sockets
+
+  // Liveness.
+  bool attached = false;                        ///< a WebSocket holds it
+  steady_time last_seen{};                      ///< last REST call
+  std::optional<steady_time> resume_deadline;  ///< while a dropped socket may resume
+};
+
+}  // namespace parley

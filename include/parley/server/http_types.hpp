@@ -1,0 +1,51 @@
+#pragma once
+
+// Beast HTTP types used across the transport layer. Only transport sources
+// include this header: the core and main never see Beast.
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/message_generator.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/status.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "parley/core/failure.hpp"
+
+namespace parley {
+
+namespace http = boost::beast::http;
+
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
+
+/// A finished response of any body type, with its status kept for the log
+/// and the metrics (the generator itself hides it).
+struct http_reply {
+  template <class Body>
+  http_reply(http::response<Body>&& res)  // NOLINT: implicit by design
+      : status(res.result()), message(std::move(res)) {}
+
+  http::status status;
+  http::message_generator message;
+};
+
+/// Hands a finished response to the connection, now or later (long polls).
+using responder = std::function<void(http_reply)>;
+
+/// The HTTP status for an error code.
+http::status status_of(error_code code) noexcept;
+
+/// A JSON response; `keep_alive` and version follow the request.
+http_response json_response(const http_request& req, http::status status, std::string body);
+
+/// `{"error":{"code":...,"message":...}}` with the status of the code.
+http_response error_response(const http_request& req, const failure& f);
+http_response error_response(const http_request& req, error_code code, std::string_view message);
+
+/// Headers every response carries (nosniff, CSP, referrer and permissions policies).
+void add_security_headers(http::fields& fields);
+
+}  // namespace parley

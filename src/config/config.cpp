@@ -1,0 +1,386 @@
+#include "parley/config/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+namespace parley {
+namespace {
+
+using apply_fn = std::optional<std::string> (*)(config&, std::string_view);
+using show_fn = std::string (*)(const config&);
+
+/// One setting: its environment name (the flag is derived from it), what it
+/// means, how its default is shown and how a value is applied.
+struct setting {
+  std::string_view name;
+  std::string_view help;
+  show_fn show;
+  apply_fn apply;
+};
+
+std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view text) {
+  const auto value = trim(text);
+  std::uint64_t out = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (ec != std::errc{} || end != value.data() + value.size() || value.empty()) return std::nullopt;
+  return out;
+}
+
+std::optional<std::string> set_size(std::size_t& field, std::string_view text, std::uint64_t min,
+                                    std::uint64_t max) {
+  const auto value = parse_uint(text);
+  if (!value || *value < min || *value > max) {
+    return "expected an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  }
+  field = static_cast<std::size_t>(*value);
+  return std::nullopt;
+}
+
+std::optional<std::string> set_seconds(std::chrono::milliseconds& field, std::string_view text,
+                                       double min_s) {
+  const auto value = trim(text);
+  double seconds = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc{} || end != value.data() + value.size() || value.empty() ||
+      !std::isfinite(seconds) || seconds < min_s || seconds > 86400.0) {
+    std::ostringstream msg;
+    msg << "expected a number of seconds from " << min_s << " to 86400";
+    return msg.str();
+  }
+  field = std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
+  return std::nullopt;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const auto item = trim(text.substr(start, comma == std::string_view::npos ? std::string_view::npos
+                                                                               : comma - start));
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  return out;
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  std::ostringstream out;
+  out << static_cast<double>(ms.count()) / 1000.0;
+  return out.str();
+}
+
+std::optional<std::string> check_origins(const std::vector<std::string>& origins, bool allow_star) {
+  for (const auto& origin : origins) {
+    if (allow_star && origin == "*") continue;
+    if (origin.rfind("http://", 0) != 0 && origin.rfind("https://", 0) != 0) {
+      return "expected comma-separated origins such as https://chat.example.com";
+    }
+  }
+  return std::nullopt;
+}
+
+constexpr std::uint64_t max_bytes = 1ull << 30;
+
+// The one table behind flags, environment, `.env`, --help and .env.example.
+const setting settings[] = {
+    {"HOST", "Address to listen on (0.0.0.0 for all interfaces)",
+     [](const config& c) { return c.host; },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.host = trim(v);
+       if (c.host.empty()) return "expected an IP address";
+       return std::nullopt;
+     }},
+    {"PORT", "TCP port (0 picks a free one)",
+     [](const config& c) { return std::to_string(c.port); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       std::size_t port = 0;
+       if (auto e = set_size(port, v, 0, 65535)) return e;
+       c.port = static_cast<std::uint16_t>(port);
+       return std::nullopt;
+     }},
+    {"LOG_LEVEL", "trace, debug, info, warn, error, critical or off",
+     [](const config& c) { return c.log_level; },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       static constexpr std::string_view levels[] = {"trace", "debug", "info",    "warn",
+                                                     "error", "critical", "off"};
+       const auto level = trim(v);
+       if (std::find(std::begin(levels), std::end(levels), level) == std::end(levels)) {
+         return "expected one of trace, debug, info, warn, error, critical, off";
+       }
+       c.log_level = level;
+       return std::nullopt;
+     }},
+    {"WEB_ROOT", "Folder of the built web client; the API runs without it",
+     [](const config& c) { return c.web_root; },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.web_root = trim(v);
+       return std::nullopt;
+     }},
+    {"CORS_ORIGINS", "Origins allowed to call the REST API from a browser, comma-separated, or *",
+     [](const config& c) { return join(c.cors_origins); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.cors_origins = split_list(v);
+       return check_origins(c.cors_origins, true);
+     }},
+    {"ALLOWED_ORIGINS",
+     "Origins allowed to open /ws besides the server's own and http://localhost / 127.0.0.1",
+     [](const config& c) { return join(c.allowed_origins); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.allowed_origins = split_list(v);
+       return check_origins(c.allowed_origins, false);
+     }},
+    {"TRUSTED_PROXIES", "Proxy IP addresses whose X-Forwarded-For is believed, comma-separated",
+     [](const config& c) { return join(c.trusted_proxies); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.trusted_proxies = split_list(v);
+       return std::nullopt;
+     }},
+    {"ICE_SERVERS", "STUN/TURN URLs given to browsers, comma-separated (empty: none)",
+     [](const config& c) { return join(c.ice_servers); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.ice_servers = split_list(v);
+       for (const auto& url : c.ice_servers) {
+         if (url.rfind("stun:", 0) != 0 && url.rfind("stuns:", 0) != 0 &&
+             url.rfind("turn:", 0) != 0 && url.rfind("turns:", 0) != 0) {
+           return "expected stun:, stuns:, turn: or turns: URLs";
+         }
+       }
+       return std::nullopt;
+     }},
+    {"MAX_BODY_BYTES", "Largest HTTP request body (413 above it)",
+     [](const config& c) { return std::to_string(c.max_body_bytes); },
+     [](config& c, std::string_view v) { return set_size(c.max_body_bytes, v, 256, max_bytes); }},
+    {"MAX_FRAME_BYTES", "Largest WebSocket message (closed with 1009 above it)",
+     [](const config& c) { return std::to_string(c.max_frame_bytes); },
+     [](config& c, std::string_view v) { return set_size(c.max_frame_bytes, v, 256, max_bytes); }},
+    {"MAX_TEXT_CHARS", "Longest chat message, in characters",
+     [](const config& c) { return std::to_string(c.session.max_text_chars); },
+     [](config& c, std::string_view v) {
+       return set_size(c.session.max_text_chars, v, 1, 1'000'000);
+     }},
+    {"MAX_SIGNAL_BYTES", "Largest WebRTC signal data object, serialised",
+     [](const config& c) { return std::to_string(c.session.max_signal_bytes); },
+     [](config& c, std::string_view v) {
+       return set_size(c.session.max_signal_bytes, v, 64, max_bytes);
+     }},
+    {"MAX_INTERESTS", "Interests per user",
+     [](const config& c) { return std::to_string(c.session.max_interests); },
+     [](config& c, std::string_view v) { return set_size(c.session.max_interests, v, 0, 100); }},
+    {"MAX_INTEREST_CHARS", "Characters per interest",
+     [](const config& c) { return std::to_string(c.session.max_interest_chars); },
+     [](config& c, std::string_view v) {
+       return set_size(c.session.max_interest_chars, v, 1, 200);
+     }},
+    {"MAILBOX_LIMIT", "Events kept per user for /receive and resume",
+     [](const config& c) { return std::to_string(c.session.mailbox_limit); },
+     [](config& c, std::string_view v) {
+       return set_size(c.session.mailbox_limit, v, 1, 100'000);
+     }},
+    {"WS_SEND_QUEUE_BYTES", "Bytes queued to one WebSocket before it is closed as too slow",
+     [](const config& c) { return std::to_string(c.ws_send_queue_bytes); },
+     [](config& c, std::string_view v) {
+       return set_size(c.ws_send_queue_bytes, v, 1024, max_bytes);
+     }},
+    {"MAX_CONNECTIONS", "Open connections at most (0: derived from the open-file limit)",
+     [](const config& c) { return std::to_string(c.max_connections); },
+     [](config& c, std::string_view v) {
+       return set_size(c.max_connections, v, 0, 10'000'000);
+     }},
+    {"REST_IDLE_TIMEOUT_S", "A REST user that has not called the API for this long is gone",
+     [](const config& c) { return seconds_text(c.session.rest_idle_timeout); },
+     [](config& c, std::string_view v) { return set_seconds(c.session.rest_idle_timeout, v, 0.1); }},
+    {"INTEREST_FALLBACK_S", "How long a user with interests waits for a shared one",
+     [](const config& c) { return seconds_text(c.session.interest_fallback); },
+     [](config& c, std::string_view v) { return set_seconds(c.session.interest_fallback, v, 0); }},
+    {"RESUME_GRACE_S", "How long a dropped WebSocket's user can be resumed",
+     [](const config& c) { return seconds_text(c.session.resume_grace); },
+     [](config& c, std::string_view v) { return set_seconds(c.session.resume_grace, v, 0); }},
+    {"RECEIVE_MAX_WAIT_S", "Longest /receive long poll",
+     [](const config& c) { return seconds_text(c.receive_max_wait); },
+     [](config& c, std::string_view v) { return set_seconds(c.receive_max_wait, v, 0); }},
+    {"WS_PING_INTERVAL_S", "WebSocket ping interval; no pong within two intervals is a drop",
+     [](const config& c) { return seconds_text(c.ws_ping_interval); },
+     [](config& c, std::string_view v) { return set_seconds(c.ws_ping_interval, v, 0.1); }},
+    {"REQUEST_TIMEOUT_S", "A request (headers and body) must arrive whole within this",
+     [](const config& c) { return seconds_text(c.request_timeout); },
+     [](config& c, std::string_view v) { return set_seconds(c.request_timeout, v, 0.1); }},
+    {"KEEP_ALIVE_TIMEOUT_S", "An idle keep-alive connection is closed after this",
+     [](const config& c) { return seconds_text(c.keep_alive_timeout); },
+     [](config& c, std::string_view v) { return set_seconds(c.keep_alive_timeout, v, 0.1); }},
+    {"SEND_TIMEOUT_S", "A response or WebSocket message not taken by the client within this closes it",
+     [](const config& c) { return seconds_text(c.send_timeout); },
+     [](config& c, std::string_view v) { return set_seconds(c.send_timeout, v, 0.1); }},
+    {"ONLINE_PUSH_INTERVAL_S", "Shortest interval between `online` count pushes",
+     [](const config& c) { return seconds_text(c.online_push_interval); },
+     [](config& c, std::string_view v) { return set_seconds(c.online_push_interval, v, 0.1); }},
+    {"SHUTDOWN_GRACE_S", "On SIGTERM, how long in-flight work may take before exit",
+     [](const config& c) { return seconds_text(c.shutdown_grace); },
+     [](config& c, std::string_view v) { return set_seconds(c.shutdown_grace, v, 0); }},
+};
+
+std::string flag_of(std::string_view name) {
+  std::string flag = "--";
+  for (const char ch : name) {
+    flag.push_back(ch == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  }
+  return flag;
+}
+
+const setting* find_by_name(std::string_view name) {
+  for (const auto& s : settings) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+const setting* find_by_flag(std::string_view flag) {
+  for (const auto& s : settings) {
+    if (flag_of(s.name) == flag) return &s;
+  }
+  return nullptr;
+}
+
+std::optional<config_error> apply(config& c, const setting& s, std::string_view value,
+                                  std::string_view where) {
+  if (auto error = s.apply(c, value)) {
+    return config_error{"invalid " + std::string(s.name) + " " + std::string(where) + ": '" +
+                        std::string(value) + "' (" + *error + ")"};
+  }
+  return std::nullopt;
+}
+
+/// KEY=VALUE lines; `#` comments, `export ` prefixes and quotes allowed.
+std::map<std::string, std::string> parse_env_file(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto trimmed = trim(line);
+    if (trimmed.empty() || trimmed[0] == '#') continue;
+    if (trimmed.rfind("export ", 0) == 0) trimmed = trim(trimmed.substr(7));
+    const auto eq = trimmed.find('=');
+    if (eq == std::string::npos) continue;
+    auto key = trim(trimmed.substr(0, eq));
+    auto value = trim(trimmed.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::variant<config, config_help_request, config_error> load_config(const config_sources& sources) {
+  // First pass over the flags: --help and --env-file change what is read.
+  std::optional<std::string> env_file;
+  for (std::size_t i = 0; i < sources.args.size(); ++i) {
+    const auto& arg = sources.args[i];
+    if (arg == "--help" || arg == "-h") return config_help_request{};
+    if (arg == "--env-file") {
+      if (i + 1 >= sources.args.size()) return config_error{"--env-file needs a path"};
+      env_file = sources.args[i + 1];
+    } else if (arg.rfind("--env-file=", 0) == 0) {
+      env_file = arg.substr(11);
+    }
+  }
+
+  config c;
+
+  // 1. The .env file (optional unless named explicitly).
+  std::optional<std::string> env_text;
+  if (sources.read_file) env_text = sources.read_file(env_file.value_or(".env"));
+  if (env_file && !env_text) return config_error{"cannot read --env-file " + *env_file};
+  if (env_text) {
+    // Unknown keys are allowed: the same file also feeds docker compose.
+    for (const auto& [key, value] : parse_env_file(*env_text)) {
+      if (const auto* s = find_by_name(key)) {
+        if (auto error = apply(c, *s, value, "in " + env_file.value_or(".env"))) return *error;
+      }
+    }
+  }
+
+  // 2. The environment.
+  if (sources.env) {
+    for (const auto& s : settings) {
+      if (const auto value = sources.env(s.name)) {
+        if (auto error = apply(c, s, *value, "in the environment")) return *error;
+      }
+    }
+  }
+
+  // 3. Flags: --name value or --name=value.
+  for (std::size_t i = 0; i < sources.args.size(); ++i) {
+    std::string arg = sources.args[i];
+    std::optional<std::string> value;
+    if (const auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    if (arg == "--env-file") {
+      if (!value) ++i;
+      continue;
+    }
+    const auto* s = find_by_flag(arg);
+    if (s == nullptr) return config_error{"unknown option " + arg + " (see --help)"};
+    if (!value) {
+      if (i + 1 >= sources.args.size()) return config_error{arg + " needs a value"};
+      value = sources.args[++i];
+    }
+    if (auto error = apply(c, *s, *value, "(" + arg + ")")) return *error;
+  }
+  return c;
+}
+
+std::string config_help() {
+  const config defaults;
+  std::ostringstream out;
+  out << "parley " << PARLEY_VERSION << ": random video and text chat server\n\n"
+      << "Usage: parley [--env-file PATH] [--name value ...]\n\n"
+      << "Each setting is read, later winning, from: its default, the .env file in the\n"
+      << "working directory (or --env-file PATH), the environment variable, the flag.\n\n";
+  for (const auto& s : settings) {
+    out << "  " << flag_of(s.name) << " (" << s.name << ")\n      " << s.help
+        << "\n      default: " << (s.show(defaults).empty() ? "(empty)" : s.show(defaults)) << "\n";
+  }
+  out << "  --env-file PATH\n      Read settings from PATH instead of ./.env\n"
+      << "  --help\n      Show this text\n";
+  return out.str();
+}
+
+std::string config_env_example() {
+  const config defaults;
+  std::ostringstream out;
+  out << "# parley settings: copy to .env and edit. Environment variables and\n"
+      << "# command-line flags (--port 5000, ...) override this file.\n";
+  for (const auto& s : settings) {
+    out << "\n# " << s.help << "\n" << s.name << "=" << s.show(defaults) << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace parley

@@ -1,0 +1,256 @@
+#include "parley/core/session_manager.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "parley/core/interests.hpp"
+
+namespace parley {
+namespace {
+
+// Sizes of the random identifiers, in bytes. The token is the secret: 160
+// bits from the CSPRNG. The public ids only need to be unique.
+constexpr std::size_t token_bytes = 20;
+constexpr std::size_t user_id_bytes = 8;
+constexpr std::size_t session_id_bytes = 12;
+
+}  // namespace
+
+std::string_view to_string(participant_status status) noexcept {
+  switch (status) {
+    case participant_status::idle: return "idle";
+    case participant_status::waiting: return "waiting";
+    case participant_status::matched: return "matched";
+    case participant_status::ended: return "ended";
+  }
+  return "idle";
+}
+
+session_manager::session_manager(session_limits limits, const time_source& clock,
+                                 token_source& tokens, event_sink& sink)
+    : limits_(limits), clock_(clock), tokens_(tokens), sink_(sink) {}
+
+participant& session_manager::create() {
+  auto p = std::make_unique<participant>();
+  p->id = next_id_++;
+  p->user_id = tokens_.make(user_id_bytes);
+  // A collision of 160 random bits will not happen; the loop only makes the
+  // uniqueness of the index an invariant rather than a probability.
+  do {
+    p->token = tokens_.make(token_bytes);
+  } while (by_token_.contains(p->token));
+  p->last_seen = clock_.now();
+  auto& ref = *p;
+  by_token_.emplace(ref.token, ref.id);
+  participants_.emplace(ref.id, std::move(p));
+  return ref;
+}
+
+participant* session_manager::find(participant_id id) {
+  const auto it = participants_.find(id);
+  return it == participants_.end() ? nullptr : it->second.get();
+}
+
+participant* session_manager::find_by_token(std::string_view token) {
+  const auto it = by_token_.find(std::string(token));
+  return it == by_token_.end() ? nullptr : find(it->second);
+}
+
+void session_manager::start(participant& p, chat_type type, std::vector<std::string> interests) {
+  if (p.status == participant_status::matched) leave_chat(p, leave_reason::left);
+  dequeue(p);
+  p.type = type;
+  p.interests = std::move(interests);
+  p.has_started = true;
+  enqueue(p);
+  try_match(p);
+}
+
+std::optional<failure> session_manager::next(participant& p) {
+  if (!p.has_started) return failure{error_code::not_started, "start a chat before next"};
+  if (p.status == participant_status::matched) leave_chat(p, leave_reason::next);
+  dequeue(p);
+  enqueue(p);
+  try_match(p);
+  return std::nullopt;
+}
+
+void session_manager::stop(participant& p) {
+  if (p.status == participant_status::matched) leave_chat(p, leave_reason::left);
+  dequeue(p);
+  p.status = participant_status::idle;
+}
+
+void session_manager::end(participant& p, leave_reason reason) {
+  if (p.status == participant_status::matched) leave_chat(p, reason);
+  dequeue(p);
+  sink_.on_ended(p, reason);
+  by_token_.erase(p.token);
+  participants_.erase(p.id);
+}
+
+std::optional<failure> session_manager::send_message(participant& p, std::string_view text) {
+  auto* partner = p.status == participant_status::matched ? find(p.partner) : nullptr;
+  if (partner == nullptr) return failure{error_code::not_matched, "you are not in a chat"};
+  push(*partner, events::message(partner->last_seq + 1, text, clock_.unix_ms()));
+  ++messages_relayed_;
+  return std::nullopt;
+}
+
+std::optional<failure> session_manager::send_typing(participant& p, bool active) {
+  auto* partner = p.status == participant_status::matched ? find(p.partner) : nullptr;
+  if (partner == nullptr) return failure{error_code::not_matched, "you are not in a chat"};
+  push(*partner, events::typing(partner->last_seq + 1, active));
+  return std::nullopt;
+}
+
+std::optional<failure> session_manager::send_signal(participant& p, std::string_view data_json) {
+  auto* partner = p.status == participant_status::matched ? find(p.partner) : nullptr;
+  if (partner == nullptr) return failure{error_code::not_matched, "you are not in a chat"};
+  push(*partner, events::signal(partner->last_seq + 1, data_json));
+  ++signals_relayed_;
+  return std::nullopt;
+}
+
+std::vector<event> session_manager::events_after(const participant& p,
+                                                 std::uint64_t since) const {
+  // The mailbox is sorted by seq: skip the old ones with a binary search.
+  const auto first = std::upper_bound(
+      p.mailbox.begin(), p.mailbox.end(), since,
+      [](std::uint64_t value, const event& e) { return value < e.seq; });
+  return {first, p.mailbox.end()};
+}
+
+void session_manager::mark_delivered(participant& p, std::uint64_t seq) {
+  p.delivered_seq = std::max(p.delivered_seq, seq);
+}
+
+void session_manager::touch(participant& p) { p.last_seen = clock_.now(); }
+
+void session_manager::attach(participant& p) {
+  p.attached = true;
+  p.resume_deadline.reset();
+}
+
+void session_manager::detach(participant& p) {
+  p.attached = false;
+  p.resume_deadline = clock_.now() + limits_.resume_grace;
+}
+
+void session_manager::tick() {
+  const auto now = clock_.now();
+
+  // Interest waits that ran out: such users now take anyone (Omegle's rule).
+  std::vector<participant_id> expired_waits;
+  for (const auto& q : queues_) {
+    for (const auto id : q) {
+      const auto& p = *participants_.at(id);
+      if (!p.interest_wait_over && now - p.queued_at >= limits_.interest_fallback) {
+        expired_waits.push_back(id);
+      }
+    }
+  }
+  for (const auto id : expired_waits) {
+    auto* p = find(id);
+    if (p == nullptr || p->status != participant_status::waiting) continue;
+    p->interest_wait_over = true;
+    try_match(*p);
+  }
+
+  // Participants that are gone: a dropped socket not resumed in time, or a
+  // REST user that stopped calling.
+  std::vector<std::pair<participant_id, leave_reason>> gone;
+  for (const auto& [id, p] : participants_) {
+    if (p->resume_deadline) {
+      if (now >= *p->resume_deadline) gone.emplace_back(id, leave_reason::disconnected);
+    } else if (!p->attached && now - p->last_seen >= limits_.rest_idle_timeout) {
+      gone.emplace_back(id, leave_reason::timeout);
+    }
+  }
+  for (const auto& [id, reason] : gone) {
+    if (auto* p = find(id)) end(*p, reason);
+  }
+}
+
+void session_manager::enqueue(participant& p) {
+  auto& q = queue(p.type);
+  p.queue_position = q.insert(q.end(), p.id);
+  p.queued_at = clock_.now();
+  p.interest_wait_over = p.interests.empty();
+  p.status = participant_status::waiting;
+}
+
+void session_manager::dequeue(participant& p) {
+  if (p.status != participant_status::waiting) return;
+  queue(p.type).erase(p.queue_position);
+  p.queue_position = {};
+  p.status = participant_status::idle;
+}
+
+bool session_manager::wait_over(const participant& p) const {
+  return p.interests.empty() || p.interest_wait_over ||
+         clock_.now() - p.queued_at >= limits_.interest_fallback;
+}
+
+bool session_manager::try_match(participant& p) {
+  // The queue is in arrival order, so the first compatible user found is the
+  // one who has waited longest.
+  for (const auto id : queue(p.type)) {
+    if (id == p.id) continue;
+    auto& other = *participants_.at(id);
+    auto common = common_interests(p.interests, other.interests);
+    if (!common.empty() || (wait_over(p) && wait_over(other))) {
+      const bool other_first = other.queued_at <= p.queued_at;
+      if (other_first) {
+        pair(other, p, std::move(common));
+      } else {
+        pair(p, other, std::move(common));
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+void session_manager::pair(participant& first, participant& second,
+                           std::vector<std::string> common) {
+  dequeue(first);
+  dequeue(second);
+  const auto session_id = tokens_.make(session_id_bytes);
+  for (auto* p : {&first, &second}) {
+    p->status = participant_status::matched;
+    p->partner = (p == &first ? second : first).id;
+    p->session_id = session_id;
+    // The one who waited longer makes the WebRTC offer.
+    p->initiator = (p == &first);
+  }
+  ++sessions_;
+  ++matches_total_;
+  sink_.on_matched(first, second);
+  push(first, events::matched(first.last_seq + 1, session_id, first.type, true, common));
+  push(second, events::matched(second.last_seq + 1, session_id, second.type, false, common));
+}
+
+void session_manager::leave_chat(participant& p, leave_reason reason) {
+  auto* partner = find(p.partner);
+  p.partner = 0;
+  p.session_id.clear();
+  p.initiator = false;
+  p.status = participant_status::idle;
+  --sessions_;
+  if (partner == nullptr) return;
+  partner->partner = 0;
+  partner->session_id.clear();
+  partner->initiator = false;
+  partner->status = participant_status::ended;
+  push(*partner, events::partner_left(partner->last_seq + 1, reason));
+}
+
+void session_manager::push(participant& p, std::string json) {
+  event e{++p.last_seq, std::make_shared<const std::string>(std::move(json))};
+  p.mailbox.push_back(e);
+  while (p.mailbox.size() > limits_.mailbox_limit) p.mailbox.pop_front();
+  sink_.on_event(p, e);
+}
+
+}  // namespace parley

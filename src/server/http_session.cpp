@@ -1,0 +1,189 @@
+#include "parley/server/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+#include "parley/server/server_state.hpp"
+#include "parley/server/websocket_session.hpp"
+
+namespace parley {
+namespace beast = boost::beast;
+
+namespace {
+
+/// The client address for logs: the peer, or what a trusted proxy says.
+std::string client_address(const beast::tcp_stream& stream) {
+  beast::error_code ec;
+  const auto remote = stream.socket().remote_endpoint(ec);
+  return ec ? std::string("?") : remote.address().to_string();
+}
+
+bool accepts_html(const http_request& req) {
+  return req[http::field::accept].find("text/html") != std::string_view::npos;
+}
+
+}  // namespace
+
+http_session::http_session(boost::asio::ip::tcp::socket&& socket, server_state& state)
+    : stream_(std::move(socket)), state_(state), api_(state) {
+  ++state_.open_connections;
+  client_ = client_address(stream_);
+}
+
+http_session::~http_session() {
+  --state_.open_connections;
+  state_.registry.remove_http(this);
+}
+
+void http_session::run() {
+  state_.registry.add_http(shared_from_this());
+  do_wait();
+}
+
+void http_session::shutdown() {
+  closing_ = true;
+  if (idle_) close();
+}
+
+void http_session::do_wait() {
+  if (closing_) return close();
+  // Bytes of a pipelined request may already be buffered.
+  if (buffer_.size() > 0) return do_read();
+  idle_ = true;
+  stream_.expires_after(state_.cfg.keep_alive_timeout);
+  stream_.async_read_some(buffer_.prepare(1024),
+                          beast::bind_front_handler(&http_session::on_wait, shared_from_this()));
+}
+
+void http_session::on_wait(beast::error_code ec, std::size_t bytes) {
+  idle_ = false;
+  if (ec) return close();  // idle timeout, peer closed, or shutdown
+  buffer_.commit(bytes);
+  do_read();
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->body_limit(state_.cfg.max_body_bytes);
+  parser_->header_limit(8 * 1024);
+  request_start_ = std::chrono::steady_clock::now();
+  // One deadline for the whole request, headers and body: a client that
+  // trickles bytes (slowloris) is cut off at REQUEST_TIMEOUT_S.
+  stream_.expires_after(state_.cfg.request_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream) return close();
+  if (ec == http::error::body_limit) {
+    return refuse(http::status::payload_too_large, error_code::payload_too_large,
+                  "the body is larger than MAX_BODY_BYTES");
+  }
+  if (ec == http::error::header_limit) {
+    return refuse(http::status::request_header_fields_too_large, error_code::bad_request,
+                  "the request headers are too large");
+  }
+  if (ec == beast::error::timeout) {
+    return refuse(http::status::request_timeout, error_code::request_timeout,
+                  "the request did not arrive in time");
+  }
+  if (ec) {
+    if (ec == boost::asio::error::operation_aborted || ec == boost::asio::error::eof ||
+        ec == boost::asio::error::connection_reset) {
+      return close();
+    }
+    return refuse(http::status::bad_request, error_code::bad_request, "malformed HTTP request");
+  }
+  handle_request();
+}
+
+void http_session::handle_request() {
+  auto req = parser_->release();
+  method_ = std::string(req.method_string());
+  const auto target = std::string_view(req.target());
+  path_ = std::string(target.substr(0, target.find('?')));
+
+  if (beast::websocket::is_upgrade(req)) {
+    if (path_ == "/ws") return upgrade(std::move(req));
+    return send(error_response(req, error_code::not_found, "WebSocket endpoint is /ws"));
+  }
+  if (path_ == "/ws") {
+    return send(error_response(req, error_code::bad_request, "/ws needs a WebSocket upgrade"));
+  }
+  // `/` is the web client for browsers and the health check for the rest.
+  if (path_ == "/" && !(accepts_html(req) && state_.files.available())) {
+    if (req.method() == http::verb::get || req.method() == http::verb::head) {
+      req.target("/health");
+      path_ = "/";
+      return api_.handle(std::move(req),
+                         [self = shared_from_this()](http_reply r) { self->send(std::move(r)); });
+    }
+  }
+  if (rest_api::owns(path_)) {
+    return api_.handle(std::move(req),
+                       [self = shared_from_this()](http_reply r) { self->send(std::move(r)); });
+  }
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    auto res = error_response(req, error_code::method_not_allowed, "static files are read-only");
+    res.set(http::field::allow, "GET, HEAD");
+    return send(std::move(res));
+  }
+  send(state_.files.serve(req));
+}
+
+void http_session::upgrade(http_request&& req) {
+  if (!state_.origins.websocket_allowed(req[http::field::origin], req[http::field::host])) {
+    spdlog::warn("refused WebSocket from origin '{}'", std::string(req[http::field::origin]));
+    return send(error_response(req, error_code::forbidden, "origin not allowed"));
+  }
+  state_.stats.count_http(101);
+  spdlog::debug("{} GET /ws 101", client_);
+  // The WebSocket has its own timeouts; this stream's deadline must not fire.
+  stream_.expires_never();
+  std::make_shared<websocket_session>(stream_.release_socket(), state_)->run(std::move(req));
+}
+
+void http_session::send(http_reply reply) {
+  const auto status = static_cast<unsigned>(reply.status);
+  state_.stats.count_http(status);
+  const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                            request_start_)
+                      .count();
+  spdlog::info("{} {} {} {} {:.1f}ms", client_, method_, path_, status, ms);
+  const bool keep_alive = reply.message.keep_alive() && !closing_;
+  stream_.expires_after(state_.cfg.send_timeout);
+  beast::async_write(stream_, std::move(reply.message),
+                     beast::bind_front_handler(&http_session::on_write, shared_from_this(),
+                                               keep_alive));
+}
+
+void http_session::on_write(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec || !keep_alive) return close();
+  do_wait();
+}
+
+void http_session::refuse(http::status status, error_code code, std::string_view message) {
+  // The request could not be read: answer once, then close.
+  http_request req;
+  req.version(11);
+  req.keep_alive(false);
+  auto res = error_response(req, code, message);
+  res.result(status);
+  method_ = "-";
+  path_ = "-";
+  closing_ = true;
+  send(std::move(res));
+}
+
+void http_session::close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+}  // namespace parley

@@ -1,0 +1,261 @@
+// Wire protocol of the parley server's WebSocket `/ws`: parsing and validation of
+// what the server sends, and builders for what the client sends.
+// Pure module: no DOM, no WebSocket, no React. Unit-tested in protocol.test.ts.
+
+export type ChatType = 'text' | 'video';
+
+export type PartnerLeftReason = 'left' | 'next' | 'disconnected' | 'timeout';
+
+/** Upper bound for one chat message, counted in Unicode code points. */
+export const MAX_MESSAGE_CHARS = 2000;
+
+/** Largest text frame the client accepts from the server (protects the parser). */
+export const MAX_FRAME_CHARS = 256 * 1024;
+
+// ---------------------------------------------------------------------------
+// Server -> client
+
+export interface HelloMsg {
+  type: 'hello';
+  user_id: string;
+  token: string;
+  online: number | null;
+}
+export interface OnlineMsg {
+  type: 'online';
+  count: number;
+}
+export interface WaitingMsg {
+  type: 'waiting';
+  chat_type: ChatType | null;
+  seq?: number;
+}
+export interface ResumedMsg {
+  type: 'resumed';
+  user_id: string;
+  status: string;
+  session_id: string | null;
+}
+export interface MatchedMsg {
+  type: 'matched';
+  seq?: number;
+  session_id: string;
+  chat_type: ChatType;
+  initiator: boolean;
+  common_interests: string[];
+}
+export interface MessageMsg {
+  type: 'message';
+  seq?: number;
+  text: string;
+  from: string;
+  ts: number | null;
+}
+export interface TypingMsg {
+  type: 'typing';
+  seq?: number;
+  active: boolean;
+}
+export interface SignalMsg {
+  type: 'signal';
+  seq?: number;
+  data: Record<string, unknown>;
+}
+export interface PartnerLeftMsg {
+  type: 'partner_left';
+  seq?: number;
+  /** Known reasons are listed in PartnerLeftReason; an unknown one is kept as is. */
+  reason: string;
+  session_id?: string;
+}
+export interface ErrorMsg {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export type ServerMessage =
+  | HelloMsg
+  | OnlineMsg
+  | WaitingMsg
+  | ResumedMsg
+  | MatchedMsg
+  | MessageMsg
+  | TypingMsg
+  | SignalMsg
+  | PartnerLeftMsg
+  | ErrorMsg;
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
+function count(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? Math.floor(v) : null;
+}
+function chatType(v: unknown): ChatType | null {
+  return v === 'text' || v === 'video' ? v : null;
+}
+/** seq is optional on the wire; when present it must be a non-negative integer. */
+function withSeq<T extends object>(o: Obj, msg: T): (T & { seq?: number }) | null {
+  if (o.seq === undefined || o.seq === null) return msg;
+  const seq = o.seq;
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0) return null;
+  return { ...msg, seq };
+}
+
+/**
+ * Parses one text frame from the server. Returns null for anything that is not a
+ * well-formed message of a known type (the caller ignores it), never throws.
+ */
+export function parseServerMessage(raw: unknown): ServerMessage | null {
+  if (typeof raw !== 'string' || raw.length > MAX_FRAME_CHARS) return null;
+  let o: unknown;
+  try {
+    o = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  return validateServerMessage(o);
+}
+
+export function validateServerMessage(o: unknown): ServerMessage | null {
+  if (!isObj(o)) return null;
+  switch (o.type) {
+    case 'hello': {
+      const user_id = str(o.user_id);
+      const token = str(o.token);
+      if (!user_id || !token) return null;
+      return { type: 'hello', user_id, token, online: count(o.online) };
+    }
+    case 'online': {
+      const c = count(o.count);
+      return c === null ? null : { type: 'online', count: c };
+    }
+    case 'waiting':
+      return withSeq(o, { type: 'waiting' as const, chat_type: chatType(o.chat_type) });
+    case 'resumed': {
+      const user_id = str(o.user_id) ?? '';
+      const status = str(o.status) ?? '';
+      return { type: 'resumed', user_id, status, session_id: str(o.session_id) };
+    }
+    case 'matched': {
+      const session_id = str(o.session_id);
+      const ct = chatType(o.chat_type);
+      if (!session_id || !ct || typeof o.initiator !== 'boolean') return null;
+      const common = Array.isArray(o.common_interests)
+        ? o.common_interests.filter((x): x is string => typeof x === 'string' && x.length > 0)
+        : [];
+      return withSeq(o, {
+        type: 'matched' as const,
+        session_id,
+        chat_type: ct,
+        initiator: o.initiator,
+        common_interests: common,
+      });
+    }
+    case 'message': {
+      const text = str(o.text);
+      if (text === null) return null;
+      const ts = typeof o.ts === 'number' && Number.isFinite(o.ts) ? o.ts : null;
+      return withSeq(o, { type: 'message' as const, text, from: str(o.from) ?? 'stranger', ts });
+    }
+    case 'typing':
+      if (typeof o.active !== 'boolean') return null;
+      return withSeq(o, { type: 'typing' as const, active: o.active });
+    case 'signal':
+      if (!isObj(o.data)) return null;
+      return withSeq(o, { type: 'signal' as const, data: o.data });
+    case 'partner_left': {
+      const msg: PartnerLeftMsg = { type: 'partner_left', reason: str(o.reason) ?? 'left' };
+      const sid = str(o.session_id);
+      if (sid) msg.session_id = sid;
+      return withSeq(o, msg);
+    }
+    case 'error':
+      return {
+        type: 'error',
+        code: str(o.code) ?? 'unknown',
+        message: str(o.message) ?? '',
+      };
+    default:
+      return null;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Client -> server
+
+export type ClientMessage =
+  | { type: 'start'; chat_type: ChatType; interests: string[] }
+  | { type: 'resume'; token: string; since?: number }
+  | { type: 'message'; text: string }
+  | { type: 'typing'; active: boolean }
+  | { type: 'signal'; data: Record<string, unknown> }
+  | { type: 'next' }
+  | { type: 'stop' };
+
+export function encodeClientMessage(msg: ClientMessage): string {
+  return JSON.stringify(msg);
+}
+
+/** Number of Unicode code points (what a person counts as characters, near enough). */
+export function charCount(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+export type MessageCheck =
+  | { ok: true; text: string }
+  | { ok: false; reason: 'empty' | 'too_long' };
+
+/** Validates a chat message the user wants to send. Surrounding whitespace is dropped. */
+export function checkOutgoingMessage(raw: string, max = MAX_MESSAGE_CHARS): MessageCheck {
+  const text = raw.trim();
+  if (text.length === 0) return { ok: false, reason: 'empty' };
+  if (charCount(text) > max) return { ok: false, reason: 'too_long' };
+  return { ok: true, text };
+}
+
+/** The WebSocket URL on the page's own origin: ws: for http:, wss: for https:. */
+export function wsUrl(loc: { protocol: string; host: string }): string {
+  const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${loc.host}/ws`;
+}
+
+/** Reads `GET /config` -> RTCIceServer-like list; anything malformed is dropped. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export function parseIceConfig(body: unknown): IceServer[] {
+  if (!isObj(body) || !Array.isArray(body.ice_servers)) return [];
+  const out: IceServer[] = [];
+  for (const s of body.ice_servers) {
+    if (!isObj(s)) continue;
+    let urls: string | string[] | null = null;
+    if (typeof s.urls === 'string' && s.urls) urls = s.urls;
+    else if (Array.isArray(s.urls)) {
+      const list = s.urls.filter((u): u is string => typeof u === 'string' && u.length > 0);
+      if (list.length) urls = list;
+    }
+    if (!urls) continue;
+    const server: IceServer = { urls };
+    if (typeof s.username === 'string') server.username = s.username;
+    if (typeof s.credential === 'string') server.credential = s.credential;
+    out.push(server);
+  }
+  return out;
+}
+
+/** Reads `GET /health` -> number of people online, or null. */
+export function parseHealthOnline(body: unknown): number | null {
+  return isObj(body) ? count(body.online) : null;
+}

@@ -1,0 +1,113 @@
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
+import type { Controller } from '../app/controller';
+import { LINES, type ChatState } from '../chat/chatMachine';
+
+interface Props {
+  chat: ChatState;
+  /** Connection state line for text chats (video chats show it on the video). */
+  status: string | null;
+  canNext: boolean;
+  controller: Controller;
+}
+
+const PREFIX = { you: 'You:', stranger: 'Stranger:' } as const;
+
+export function ChatPanel({ chat, status, canNext, controller }: Props) {
+  const [draft, setDraft] = useState('');
+  const logRef = useRef<HTMLDivElement>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const nextRef = useRef<HTMLButtonElement>(null);
+  const stickToBottom = useRef(true);
+  const chatting = chat.phase === 'chatting';
+
+  // Focus follows the chat: the message field once matched, Next once it ended.
+  useEffect(() => {
+    if (chat.phase === 'chatting') inputRef.current?.focus();
+    else if (chat.phase === 'ended') nextRef.current?.focus();
+  }, [chat.phase, chat.sessionId]);
+
+  // A new chat starts with an empty field.
+  useEffect(() => setDraft(''), [chat.sessionId]);
+
+  // Keep the newest line in view unless the user scrolled up to read.
+  useLayoutEffect(() => {
+    const el = logRef.current;
+    if (el && stickToBottom.current) el.scrollTop = el.scrollHeight;
+  }, [chat.log, chat.strangerTyping]);
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!chatting || !draft.trim()) return;
+    controller.send(draft);
+    setDraft('');
+  };
+
+  return (
+    <section className="panel" aria-label="Chat">
+      {status !== null && (
+        <p className={chatting ? 'panel-status panel-status--ok' : 'panel-status'} role="status" aria-live="polite">
+          {status}
+        </p>
+      )}
+      <div
+        ref={logRef}
+        className="log"
+        role="log"
+        aria-live="polite"
+        aria-label="Conversation"
+        tabIndex={0}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
+        {chat.log.map((entry) =>
+          entry.kind === 'you' || entry.kind === 'stranger' ? (
+            <p key={entry.id} className={`line line--${entry.kind}`}>
+              <strong className="who">{PREFIX[entry.kind]}</strong> <span className="text">{entry.text}</span>
+            </p>
+          ) : (
+            <p key={entry.id} className={`line line--${entry.kind}`}>
+              {entry.text}
+            </p>
+          ),
+        )}
+        {chatting && chat.strangerTyping && <p className="line line--typing">{LINES.typing}</p>}
+      </div>
+      <form className="composer" onSubmit={onSubmit}>
+        <label htmlFor="message-input" className="visually-hidden">
+          Message
+        </label>
+        <input
+          ref={inputRef}
+          id="message-input"
+          type="text"
+          autoComplete="off"
+          enterKeyHint="send"
+          placeholder={chatting ? 'Type a message' : ''}
+          maxLength={chat.maxChars}
+          disabled={!chatting}
+          value={draft}
+          onChange={(e) => {
+            setDraft(e.target.value);
+            controller.input(e.target.value);
+          }}
+        />
+        <button type="submit" className="btn btn-primary" disabled={!chatting}>
+          Send
+        </button>
+      </form>
+      <div className="panel-controls">
+        <button ref={nextRef} type="button" className="btn btn-next" disabled={!canNext} onClick={() => controller.next()}>
+          Next
+        </button>
+        <button type="button" className="btn btn-stop" onClick={() => controller.stop()}>
+          Stop
+        </button>
+        <span className="kbd-hint" aria-hidden="true">
+          Esc = Next
+        </span>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,92 @@
+import { useState, type KeyboardEvent } from 'react';
+import { addInterests, MAX_INTERESTS, removeInterest } from '../chat/interests';
+
+interface Props {
+  interests: string[];
+  onChange(list: string[]): void;
+  /** Text typed but not yet turned into a chip (it still counts when starting). */
+  draft: string;
+  onDraftChange(text: string): void;
+}
+
+export function InterestsField({ interests, onChange, draft, onDraftChange }: Props) {
+  const [focusTag, setFocusTag] = useState<string | null>(null);
+
+  const commit = (text: string) => {
+    onChange(addInterests(interests, text));
+    onDraftChange('');
+  };
+
+  const onInput = (text: string) => {
+    if (text.includes(',')) {
+      const cut = text.lastIndexOf(',');
+      onChange(addInterests(interests, text.slice(0, cut)));
+      onDraftChange(text.slice(cut + 1).trimStart());
+    } else {
+      onDraftChange(text);
+    }
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      if (draft.trim()) commit(draft);
+    } else if (e.key === 'Backspace' && draft === '' && interests.length > 0) {
+      e.preventDefault();
+      onChange(interests.slice(0, -1));
+    }
+  };
+
+  const full = interests.length >= MAX_INTERESTS;
+
+  return (
+    <div className="interests">
+      <label htmlFor="interests-input" className="field-label">
+        Interests <span className="optional">(optional)</span>
+      </label>
+      <div className="chip-input">
+        {interests.length > 0 && (
+          <ul className="chips" aria-label="Your interests">
+            {interests.map((tag) => (
+              <li key={tag} className="chip">
+                <span>{tag}</span>
+                <button
+                  type="button"
+                  className="chip-remove"
+                  aria-label={`Remove ${tag}`}
+                  autoFocus={focusTag === tag}
+                  onClick={() => {
+                    const i = interests.indexOf(tag);
+                    const rest = removeInterest(interests, tag);
+                    setFocusTag(rest[Math.min(i, rest.length - 1)] ?? null);
+                    onChange(rest);
+                    if (rest.length === 0) document.getElementById('interests-input')?.focus();
+                  }}
+                >
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <input
+          id="interests-input"
+          type="text"
+          autoComplete="off"
+          enterKeyHint="done"
+          placeholder={full ? 'That is plenty of interests' : interests.length ? 'Add more…' : 'music, chess, travel'}
+          disabled={full && draft === ''}
+          value={draft}
+          maxLength={200}
+          aria-describedby="interests-hint"
+          onChange={(e) => onInput(e.target.value)}
+          onKeyDown={onKeyDown}
+          onBlur={() => draft.trim() && commit(draft)}
+        />
+      </div>
+      <p id="interests-hint" className="hint">
+        Separate them with commas. We try to pair you with someone who shares one.
+      </p>
+    </div>
+  );
+}

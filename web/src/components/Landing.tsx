@@ -1,0 +1,78 @@
+import { useEffect, useRef, useState } from 'react';
+import type { ChatType } from '../chat/protocol';
+import { addInterests } from '../chat/interests';
+import { InterestsField } from './InterestsField';
+import { OnlineCount } from './OnlineCount';
+
+interface Props {
+  online: number | null;
+  notice: string | null;
+  interests: string[];
+  onInterestsChange(list: string[]): void;
+  onStart(chatType: ChatType, interests: string[]): void;
+  onDismissNotice(): void;
+}
+
+export function Landing({ online, notice, interests, onInterestsChange, onStart, onDismissNotice }: Props) {
+  const [draft, setDraft] = useState('');
+  const textButton = useRef<HTMLButtonElement>(null);
+
+  // After the camera was refused, text chat is the way forward: put the focus on it.
+  useEffect(() => {
+    if (notice) textButton.current?.focus();
+  }, [notice]);
+
+  const start = (chatType: ChatType) => {
+    const list = draft.trim() ? addInterests(interests, draft) : interests;
+    if (list !== interests) onInterestsChange(list);
+    setDraft('');
+    onStart(chatType, list);
+  };
+
+  return (
+    <main className="landing">
+      <header className="landing-head">
+        <h1 className="brand">parley</h1>
+        <p className="tagline">Talk to a random stranger, by text or video.</p>
+        <OnlineCount online={online} />
+      </header>
+
+      {notice && (
+        <div className="notice" role="alert">
+          <p>{notice}</p>
+          <p>You can use text chat instead: it needs no camera.</p>
+          <button type="button" className="link-button" onClick={onDismissNotice} aria-label="Dismiss this notice">
+            Dismiss
+          </button>
+        </div>
+      )}
+
+      <section className="start-card" aria-label="Start chatting">
+        <InterestsField interests={interests} onChange={onInterestsChange} draft={draft} onDraftChange={setDraft} />
+        <div className="start-buttons">
+          <button
+            ref={textButton}
+            type="button"
+            className={notice ? 'btn btn-primary' : 'btn btn-secondary'}
+            onClick={() => start('text')}
+          >
+            Text chat
+          </button>
+          <button type="button" className={notice ? 'btn btn-secondary' : 'btn btn-primary'} onClick={() => start('video')}>
+            Video chat
+          </button>
+        </div>
+      </section>
+
+      <section className="terms" aria-labelledby="terms-title">
+        <h2 id="terms-title">Before you start</h2>
+        <ul>
+          <li>You must be 18 or older to use parley.</li>
+          <li>Be kind. No harassment, hate or nudity.</li>
+          <li>You can leave any time: Next finds someone new, Stop ends the chat.</li>
+        </ul>
+        <p className="fine-print">Chats are anonymous and not stored. Video goes directly between you and the stranger.</p>
+      </section>
+    </main>
+  );
+}

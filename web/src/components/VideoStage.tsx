@@ -1,0 +1,83 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Controller, ViewState } from '../app/controller';
+
+function useStream(ref: React.RefObject<HTMLVideoElement>, stream: MediaStream | null, onBlocked?: () => void) {
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    if (el.srcObject !== stream) el.srcObject = stream;
+    if (!stream) return;
+    el.play().catch((err: unknown) => {
+      // Autoplay with sound can be refused: play muted, and offer to turn the sound on.
+      if (err instanceof DOMException && err.name === 'NotAllowedError' && !el.muted) {
+        el.muted = true;
+        onBlocked?.();
+        el.play().catch(() => undefined);
+      }
+    });
+  }, [ref, stream, onBlocked]);
+}
+
+export function VideoStage({ view, status, controller }: { view: ViewState; status: string; controller: Controller }) {
+  const remoteRef = useRef<HTMLVideoElement>(null);
+  const localRef = useRef<HTMLVideoElement>(null);
+  const [soundBlocked, setSoundBlocked] = useState(false);
+  const chat = view.chat;
+
+  useStream(remoteRef, view.remoteStream, () => setSoundBlocked(true));
+  useStream(localRef, view.localStream);
+
+  const connected = chat.phase === 'chatting' && chat.rtc === 'connected' && view.remoteStream !== null;
+
+  return (
+    <section className="stage" aria-label="Video">
+      <div className={connected ? 'remote remote--live' : 'remote'}>
+        <video ref={remoteRef} className="remote-video" aria-label="Stranger's video" autoPlay playsInline />
+        {!connected && <div className="remote-placeholder" aria-hidden="true" />}
+        <p className={connected ? 'conn-state conn-state--ok' : 'conn-state'} role="status" aria-live="polite">
+          {status}
+        </p>
+        {soundBlocked && connected && (
+          <button
+            type="button"
+            className="btn btn-small sound-button"
+            onClick={() => {
+              const el = remoteRef.current;
+              if (el) {
+                el.muted = false;
+                el.play().catch(() => undefined);
+              }
+              setSoundBlocked(false);
+            }}
+          >
+            Turn on sound
+          </button>
+        )}
+      </div>
+      <div className="self">
+        <video ref={localRef} className="self-video" aria-label="Your video" autoPlay playsInline muted />
+        {!view.camOn && <p className="self-off">Camera off</p>}
+      </div>
+      <div className="media-controls">
+        <button
+          type="button"
+          className={view.micOn ? 'btn btn-round' : 'btn btn-round btn-off'}
+          aria-pressed={!view.micOn}
+          onClick={() => controller.toggleMic()}
+          disabled={!view.localStream || view.localStream.getAudioTracks().length === 0}
+        >
+          {view.micOn ? 'Mute microphone' : 'Unmute microphone'}
+        </button>
+        <button
+          type="button"
+          className={view.camOn ? 'btn btn-round' : 'btn btn-round btn-off'}
+          aria-pressed={!view.camOn}
+          onClick={() => controller.toggleCam()}
+          disabled={!view.localStream}
+        >
+          {view.camOn ? 'Turn camera off' : 'Turn camera on'}
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,223 @@
+// WebRTC glue for one video chat (one session): an RTCPeerConnection, trickle ICE, and
+// the offer/answer rules of parley:
+// - only the initiator ever creates offers (first negotiation and any renegotiation);
+//   the other side only answers;
+// - remote ICE candidates that arrive before the remote description are queued;
+// - every signal is handled in order on one promise chain, so a candidate is never
+//   applied before the description it belongs to;
+// - after close() nothing of this session reaches the app any more.
+// The RTCPeerConnection constructor is injectable for unit tests (peer.test.ts).
+
+import type { RtcStatus } from '../chat/chatMachine';
+import type { IceServer } from '../chat/protocol';
+
+export interface PeerCallbacks {
+  /** A payload for the partner: `{sdp:{type,sdp}}` or `{candidate:{...}}`. */
+  signal(data: Record<string, unknown>): void;
+  state(state: RtcStatus): void;
+  remoteStream(stream: MediaStream): void;
+  log?(message: string, err?: unknown): void;
+}
+
+export interface PeerOptions {
+  sessionId: string;
+  initiator: boolean;
+  iceServers: Promise<IceServer[]>;
+  localStream: MediaStream | null;
+  callbacks: PeerCallbacks;
+  createPc?: (config: RTCConfiguration) => RTCPeerConnection;
+}
+
+type SdpInit = { type: 'offer' | 'answer'; sdp: string };
+
+function parseSdp(v: unknown): SdpInit | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if ((o.type !== 'offer' && o.type !== 'answer') || typeof o.sdp !== 'string') return null;
+  return { type: o.type, sdp: o.sdp };
+}
+
+function parseCandidate(v: unknown): RTCIceCandidateInit | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.candidate !== 'string') return null;
+  const c: RTCIceCandidateInit = { candidate: o.candidate };
+  if (typeof o.sdpMid === 'string' || o.sdpMid === null) c.sdpMid = o.sdpMid as string | null;
+  if (typeof o.sdpMLineIndex === 'number' || o.sdpMLineIndex === null) c.sdpMLineIndex = o.sdpMLineIndex as number | null;
+  if (typeof o.usernameFragment === 'string') c.usernameFragment = o.usernameFragment;
+  return c;
+}
+
+export class PeerSession {
+  readonly sessionId: string;
+  readonly initiator: boolean;
+  pc: RTCPeerConnection | null = null;
+  private closed = false;
+  private chain: Promise<void>;
+  private pendingCandidates: RTCIceCandidateInit[] = [];
+  private remoteStreamObj: MediaStream | null = null;
+
+  constructor(private readonly o: PeerOptions) {
+    this.sessionId = o.sessionId;
+    this.initiator = o.initiator;
+    this.chain = o.iceServers
+      .catch(() => [] as IceServer[])
+      .then((servers) => this.setup(servers))
+      .catch((err) => this.fail('setup', err));
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** A payload the partner sent (already checked to belong to this session). */
+  handleSignal(data: Record<string, unknown>): void {
+    if (this.closed) return;
+    this.enqueue(() => this.onSignal(data));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pendingCandidates = [];
+    const pc = this.pc;
+    if (!pc) return;
+    pc.onicecandidate = null;
+    pc.ontrack = null;
+    pc.onnegotiationneeded = null;
+    pc.onconnectionstatechange = null;
+    pc.oniceconnectionstatechange = null;
+    // Stops every transceiver, so the remote tracks end too. Our camera tracks belong to
+    // the app (they are reused for the next stranger) and are not stopped here.
+    pc.close();
+    this.remoteStreamObj?.getTracks().forEach((t) => t.stop());
+  }
+
+  private enqueue(task: () => Promise<void>): void {
+    this.chain = this.chain.then(() => (this.closed ? undefined : task())).catch((err) => this.fail('signal', err));
+  }
+
+  private fail(where: string, err: unknown): void {
+    if (this.closed) return;
+    this.o.callbacks.log?.(`webrtc ${where} failed`, err);
+  }
+
+  private setup(iceServers: IceServer[]): void {
+    if (this.closed) return;
+    const config: RTCConfiguration = { iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+    const pc = this.o.createPc ? this.o.createPc(config) : new RTCPeerConnection(config);
+    this.pc = pc;
+    const cb = this.o.callbacks;
+
+    pc.onicecandidate = (ev) => {
+      if (this.closed || !ev.candidate) return;
+      cb.signal({ candidate: ev.candidate.toJSON() });
+    };
+    pc.ontrack = (ev) => {
+      if (this.closed) return;
+      let stream = ev.streams[0];
+      if (!stream) {
+        stream = this.remoteStreamObj ?? new MediaStream();
+        stream.addTrack(ev.track);
+      }
+      this.remoteStreamObj = stream;
+      cb.remoteStream(stream);
+    };
+    pc.onconnectionstatechange = () => {
+      if (this.closed) return;
+      switch (pc.connectionState) {
+        case 'connected':
+          cb.state('connected');
+          break;
+        case 'failed':
+          cb.state('failed');
+          // Only the initiator offers, so only it may restart ICE.
+          if (this.initiator) pc.restartIce();
+          break;
+        case 'disconnected':
+        case 'connecting':
+          cb.state('connecting');
+          break;
+        default:
+          break;
+      }
+    };
+    if (this.initiator) {
+      pc.onnegotiationneeded = () => {
+        if (!this.closed) this.enqueue(() => this.offer());
+      };
+    }
+
+    const stream = this.o.localStream;
+    if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
+    else {
+      // No camera stream (should not happen for video): still receive the partner.
+      pc.addTransceiver('video', { direction: 'recvonly' });
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+    }
+  }
+
+  private async offer(): Promise<void> {
+    const pc = this.pc;
+    if (!pc || !this.initiator || pc.signalingState !== 'stable') return;
+    await pc.setLocalDescription();
+    if (this.closed) return;
+    this.sendDescription(pc.localDescription);
+  }
+
+  private sendDescription(desc: RTCSessionDescription | null): void {
+    if (!desc || this.closed) return;
+    this.o.callbacks.signal({ sdp: { type: desc.type, sdp: desc.sdp } });
+  }
+
+  private async onSignal(data: Record<string, unknown>): Promise<void> {
+    const pc = this.pc;
+    if (!pc) return;
+    const sdp = parseSdp(data.sdp);
+    if (sdp) {
+      if (sdp.type === 'offer') {
+        // The initiator never takes an offer: it is the only side that makes them.
+        if (this.initiator) return;
+        await pc.setRemoteDescription(sdp);
+        await this.flushCandidates();
+        if (this.closed) return;
+        await pc.setLocalDescription();
+        this.sendDescription(pc.localDescription);
+      } else {
+        if (!this.initiator || pc.signalingState !== 'have-local-offer') return;
+        await pc.setRemoteDescription(sdp);
+        await this.flushCandidates();
+      }
+      return;
+    }
+    const candidate = parseCandidate(data.candidate);
+    if (candidate) {
+      if (!pc.remoteDescription) {
+        this.pendingCandidates.push(candidate);
+        return;
+      }
+      await this.addCandidate(candidate);
+    }
+  }
+
+  private async flushCandidates(): Promise<void> {
+    const queued = this.pendingCandidates;
+    this.pendingCandidates = [];
+    for (const c of queued) await this.addCandidate(c);
+  }
+
+  private async addCandidate(c: RTCIceCandidateInit): Promise<void> {
+    if (this.closed || !this.pc) return;
+    try {
+      await this.pc.addIceCandidate(c);
+    } catch (err) {
+      // A bad candidate must not stop the ones after it.
+      this.fail('addIceCandidate', err);
+    }
+  }
+
+  /** For tests: queued candidates not yet applied. */
+  get queuedCandidates(): number {
+    return this.pendingCandidates.length;
+  }
+}
