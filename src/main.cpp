@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
   sources.read_file = read_file;
 
   const auto loaded = parley::load_config(sources);
-  if (std::holds_alternative<parley::config_help_request>(loaded)) {
-    std::cout << parley::config_help();
+  if (const auto* help = std::get_if<parley::config_help_request>(&loaded)) {
+    std::cout << (help->env_example ? parley::config_env_example() : parley::config_help());
     return 0;
   }
   if (const auto* error = std::get_if<parley::config_error>(&loaded)) {

@@ -301,6 +301,7 @@ std::variant<config, config_help_request, config_error> load_config(const config
   for (std::size_t i = 0; i < sources.args.size(); ++i) {
     const auto& arg = sources.args[i];
     if (arg == "--help" || arg == "-h") return config_help_request{};
+    if (arg == "--print-env-example") return config_help_request{true};
     if (arg == "--env-file") {
       if (i + 1 >= sources.args.size()) return config_error{"--env-file needs a path"};
       env_file = sources.args[i + 1];
@@ -368,6 +369,7 @@ std::string config_help() {
         << "\n      default: " << (s.show(defaults).empty() ? "(empty)" : s.show(defaults)) << "\n";
   }
   out << "  --env-file PATH\n      Read settings from PATH instead of ./.env\n"
+      << "  --print-env-example\n      Print a .env file with every setting at its default\n"
       << "  --help\n      Show this text\n";
   return out.str();
 }

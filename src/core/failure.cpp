@@ -15,9 +15,6 @@ std::string_view to_string(error_code code) noexcept {
     case error_code::unknown_type: return "unknown_type";
     case error_code::replaced: return "replaced";
     case error_code::forbidden: return "forbidden";
-    case error_code::unsupported_media_type: return "unsupported_media_type";
-    case error_code::request_timeout: return "request_timeout";
-    case error_code::service_unavailable: return "service_unavailable";
     case error_code::internal_error: return "internal_error";
   }
   return "internal_error";

@@ -60,7 +60,8 @@ void session_manager::start(participant& p, chat_type type, std::vector<std::str
   if (p.status == participant_status::matched) leave_chat(p, leave_reason::left);
   dequeue(p);
   p.type = type;
-  p.interests = std::move(interests);
+  // The matcher intersects sorted, unique lists: never trust the caller with that.
+  p.interests = normalize_interests(interests);
   p.has_started = true;
   enqueue(p);
   try_match(p);

@@ -88,10 +88,9 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return refuse(http::status::request_header_fields_too_large, error_code::bad_request,
                   "the request headers are too large");
   }
-  if (ec == beast::error::timeout) {
-    return refuse(http::status::request_timeout, error_code::request_timeout,
-                  "the request did not arrive in time");
-  }
+  // A request that did not arrive whole in time (slowloris): the stream has
+  // already closed the socket, so there is nobody left to answer.
+  if (ec == beast::error::timeout) return close();
   if (ec) {
     if (ec == boost::asio::error::operation_aborted || ec == boost::asio::error::eof ||
         ec == boost::asio::error::connection_reset) {

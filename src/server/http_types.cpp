@@ -17,9 +17,6 @@ http::status status_of(error_code code) noexcept {
     case error_code::unknown_type: return http::status::bad_request;
     case error_code::replaced: return http::status::conflict;
     case error_code::forbidden: return http::status::forbidden;
-    case error_code::unsupported_media_type: return http::status::unsupported_media_type;
-    case error_code::request_timeout: return http::status::request_timeout;
-    case error_code::service_unavailable: return http::status::service_unavailable;
     case error_code::internal_error: return http::status::internal_server_error;
   }
   return http::status::internal_server_error;

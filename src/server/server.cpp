@@ -78,8 +78,9 @@ struct server::impl {
         return;
       }
       spdlog::info("signal {}: shutting down", signal);
-      begin_shutdown();
+      // Listen for a second signal first: begin_shutdown may cancel it.
       wait_for_signal();
+      begin_shutdown();
     });
   }
 

@@ -59,7 +59,10 @@ struct config_sources {
   std::function<std::optional<std::string>(const std::string& path)> read_file;
 };
 
-struct config_help_request {};
+/// `--help` (show config_help()) or `--print-env-example` (show config_env_example()).
+struct config_help_request {
+  bool env_example = false;
+};
 
 /// Start-up fails with this: one line naming the setting.
 struct config_error {

@@ -19,9 +19,6 @@ enum class error_code {
   unknown_type,
   replaced,
   forbidden,
-  unsupported_media_type,
-  request_timeout,
-  service_unavailable,
   internal_error,
 };
 

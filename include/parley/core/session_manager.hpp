@@ -43,7 +43,8 @@ public:
   participant* find_by_token(std::string_view token);
 
   /// Leaves any chat (the partner is told `left`) and queue, then queues for
-  /// `type`; matched at once when a compatible user is waiting.
+  /// `type` with `interests` (normalised here); matched at once when a
+  /// compatible user is waiting.
   void start(participant& p, chat_type type, std::vector<std::string> interests);
   /// Leaves the chat (the partner is told `next`) and queues again with the
   /// same type and interests.

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test suite: the C++ unit and integration tests (ASan + UBSan
+# build, including the load generator's smoke run), the web client's unit
+# tests, the browser end-to-end tests and the nginx deployment tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+bash scripts/setup.sh
+
+step() { printf '\n==== %s ====\n' "$*"; }
+failed=()
+
+step "C++ build (asan preset)"
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+
+step "C++ tests (ctest)"
+ctest --preset asan -j2 || failed+=("ctest")
+
+step "web client: build and unit tests (Vitest)"
+bash scripts/web-build.sh --force
+(cd web && npm test) || failed+=("vitest")
+
+export PARLEY_BIN=$root/build/asan/parley
+step "browser end-to-end tests (Chromium, node:test)"
+(cd web && npm run e2e) || failed+=("e2e")
+
+step "deployment tests (nginx + TLS, node:test)"
+bash tests/deploy/run.sh || failed+=("deploy")
+
+if ((${#failed[@]} > 0)); then
+  printf '\nFAILED suites: %s\n' "${failed[*]}"
+  exit 1
+fi
+printf '\nall suites passed\n'
