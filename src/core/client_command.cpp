@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "parley/core/interests.hpp"
+#include "parley/core/json_object_scanner.hpp"
 #include "parley/core/utf8.hpp"
 
 namespace parley {
@@ -108,8 +109,37 @@ std::optional<failure> read_seq(const nlohmann::json& request, std::string_view 
   return std::nullopt;
 }
 
+namespace {
+
+/// Signals are most of the traffic: relay their `data` as the exact bytes
+/// received, validated but never parsed into a tree. Anything unusual
+/// (duplicate keys, escapes in keys, bad JSON) takes the full parser instead.
+std::optional<std::variant<client_command, failure>> parse_signal_fast(
+    std::string_view frame, const session_limits& limits) {
+  const auto members = scan_json_object(frame);
+  if (!members) return std::nullopt;
+  std::optional<std::string_view> type;
+  std::optional<std::string_view> data;
+  for (const auto& m : *members) {
+    auto* slot = m.key == "type" ? &type : m.key == "data" ? &data : nullptr;
+    if (slot == nullptr) continue;
+    if (*slot) return std::nullopt;  // a duplicate key: the full parser decides
+    *slot = m.value;
+  }
+  if (type != R"("signal")" || !data || data->front() != '{') return std::nullopt;
+  if (data->size() > limits.max_signal_bytes) {
+    return failure{error_code::payload_too_large,
+                   "signal data is larger than " + std::to_string(limits.max_signal_bytes) +
+                       " bytes"};
+  }
+  return client_command{signal_command{std::string(*data)}};
+}
+
+}  // namespace
+
 std::variant<client_command, failure> parse_client_command(std::string_view frame,
                                                            const session_limits& limits) {
+  if (auto fast = parse_signal_fast(frame, limits)) return std::move(*fast);
   const auto parsed = parse_json(frame);
   if (!parsed) return bad_request("malformed JSON");
   const auto& request = *parsed;

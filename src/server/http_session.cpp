@@ -7,6 +7,9 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "parley/server/server_state.hpp"
 #include "parley/server/websocket_session.hpp"
 
@@ -15,11 +18,25 @@ namespace beast = boost::beast;
 
 namespace {
 
-/// The client address for logs: the peer, or what a trusted proxy says.
-std::string client_address(const beast::tcp_stream& stream) {
+std::string peer_address(const beast::tcp_stream& stream) {
   beast::error_code ec;
   const auto remote = stream.socket().remote_endpoint(ec);
   return ec ? std::string("?") : remote.address().to_string();
+}
+
+/// The client address for logs: the peer, or, when the peer is a trusted
+/// proxy, the address it appended last to X-Forwarded-For (anything before
+/// that was written by the client and proves nothing).
+std::string client_address(const std::string& peer, const http_request& req,
+                           const std::vector<std::string>& trusted_proxies) {
+  const auto forwarded = req["X-Forwarded-For"];
+  if (forwarded.empty() ||
+      std::find(trusted_proxies.begin(), trusted_proxies.end(), peer) == trusted_proxies.end()) {
+    return peer;
+  }
+  auto last = forwarded.substr(forwarded.rfind(',') + 1);
+  while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+  return last.empty() ? peer : std::string(last);
 }
 
 bool accepts_html(const http_request& req) {
@@ -31,7 +48,8 @@ bool accepts_html(const http_request& req) {
 http_session::http_session(boost::asio::ip::tcp::socket&& socket, server_state& state)
     : stream_(std::move(socket)), state_(state), api_(state) {
   ++state_.open_connections;
-  client_ = client_address(stream_);
+  peer_ = peer_address(stream_);
+  client_ = peer_;
 }
 
 http_session::~http_session() {
@@ -103,6 +121,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
 
 void http_session::handle_request() {
   auto req = parser_->release();
+  client_ = client_address(peer_, req, state_.cfg.trusted_proxies);
   method_ = std::string(req.method_string());
   const auto target = std::string_view(req.target());
   path_ = std::string(target.substr(0, target.find('?')));

@@ -81,7 +81,14 @@ void rest_api::handle(http_request&& req, const responder& respond) {
   const auto cors = state_.origins.cors_allow(origin);
 
   // Every API answer carries the CORS headers its origin is allowed.
-  auto finish = [respond, cors](http_response res) {
+  const bool head = req.method() == http::verb::head;
+  auto finish = [respond, cors, head](http_response res) {
+    if (head) {
+      // Same headers as GET, no body.
+      const auto length = res.body().size();
+      res.body().clear();
+      res.content_length(length);
+    }
     if (cors) {
       res.set(http::field::access_control_allow_origin, *cors);
       res.set(http::field::vary, "Origin");

@@ -53,7 +53,8 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   server_state& state_;
   rest_api api_;
-  std::string client_;  ///< address for the log
+  std::string peer_;    ///< the TCP peer
+  std::string client_;  ///< the client as logged (see TRUSTED_PROXIES)
   bool idle_ = false;
   bool closing_ = false;
   // For the request log line.
