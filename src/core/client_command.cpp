@@ -16,9 +16,35 @@ const nlohmann::json* find_field(const nlohmann::json& request, std::string_view
   return it == request.end() || it->is_null() ? nullptr : &*it;
 }
 
+/// Whether `text` nests arrays and objects deeper than `limit`. Exact for
+/// valid JSON (brackets inside strings do not count); anything invalid is
+/// refused by the parser afterwards.
+bool nested_deeper_than(std::string_view text, int limit) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > limit) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<nlohmann::json> parse_json(std::string_view text) {
+  if (nested_deeper_than(text, max_json_depth)) return std::nullopt;
   try {
     auto value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded()) return std::nullopt;

@@ -192,16 +192,33 @@ void http_session::refuse(http::status status, error_code code, std::string_view
   req.keep_alive(false);
   auto res = error_response(req, code, message);
   res.result(status);
-  method_ = "-";
-  path_ = "-";
+  // assign(1, '-'): GCC 12 warns falsely (-Wrestrict) on `= "-"` at -O2.
+  method_.assign(1, '-');
+  path_.assign(1, '-');
   closing_ = true;
+  linger_ = true;
   send(std::move(res));
 }
 
 void http_session::close() {
   beast::error_code ec;
   stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
-  stream_.close();
+  if (!linger_) return stream_.close();
+  // After refusing a request whose body was not read, closing at once would
+  // make the kernel reset the connection, and the client (or a proxy still
+  // sending the body) could lose our answer. Drain briefly first.
+  linger_ = false;
+  buffer_.clear();
+  stream_.expires_after(std::chrono::seconds(1));
+  stream_.async_read_some(buffer_.prepare(16 * 1024),
+                          beast::bind_front_handler(&http_session::on_linger, shared_from_this()));
+}
+
+void http_session::on_linger(beast::error_code ec, std::size_t bytes) {
+  drained_ += bytes;
+  if (ec || drained_ > 4 * state_.cfg.max_body_bytes) return stream_.close();
+  stream_.async_read_some(buffer_.prepare(16 * 1024),
+                          beast::bind_front_handler(&http_session::on_linger, shared_from_this()));
 }
 
 }  // namespace parley

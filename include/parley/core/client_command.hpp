@@ -46,7 +46,13 @@ using client_command = std::variant<start_command, resume_command, message_comma
 std::variant<client_command, failure> parse_client_command(std::string_view frame,
                                                            const session_limits& limits);
 
-/// Parses a JSON document without throwing; nullopt when it is malformed.
+/// Deepest nesting of arrays and objects accepted from clients. The parser
+/// is iterative, but serialising, copying and comparing a document recurse
+/// once per level: a 64 KiB body of brackets would overflow the stack.
+inline constexpr int max_json_depth = 64;
+
+/// Parses a JSON document without throwing; nullopt when it is malformed or
+/// nested deeper than max_json_depth.
 std::optional<nlohmann::json> parse_json(std::string_view text);
 
 // Field readers: each validates one field of a request object and writes the

@@ -47,6 +47,7 @@ private:
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void refuse(http::status status, error_code code, std::string_view message);
   void close();
+  void on_linger(boost::beast::error_code ec, std::size_t bytes);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
@@ -57,6 +58,8 @@ private:
   std::string client_;  ///< the client as logged (see TRUSTED_PROXIES)
   bool idle_ = false;
   bool closing_ = false;
+  bool linger_ = false;       ///< drain unread input before closing
+  std::size_t drained_ = 0;   ///< bytes drained so far
   // For the request log line.
   std::string method_;
   std::string path_;
