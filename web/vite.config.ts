@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
 // `npm run dev` proxies the API and the WebSocket to a running parley server
-// (PARLEY_URL, default http://127.0.0.1:8080), so the page keeps a same-origin /ws.
-const target = process.env.PARLEY_URL ?? 'http://127.0.0.1:8080';
+// (PARLEY_URL, default http://127.0.0.1:5000), so the page keeps a same-origin /ws.
+const target = process.env.PARLEY_URL ?? 'http://127.0.0.1:5000';
 
 export default defineConfig({
   plugins: [react()],
@@ -20,6 +20,7 @@ export default defineConfig({
       '/ws': { target, ws: true, changeOrigin: false },
       '/config': target,
       '/health': target,
+      '/disconnect': target,
     },
   },
   test: {

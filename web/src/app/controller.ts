@@ -76,6 +76,10 @@ export class Controller {
     this.socket.start();
     window.addEventListener('online', this.onBrowserOnline);
     window.addEventListener('pagehide', this.onPageHide);
+    // Back from the back/forward cache: the old participant was ended, start afresh.
+    window.addEventListener('pageshow', (e) => {
+      if (e.persisted) window.location.reload();
+    });
     const self = this;
     window.__parley = {
       get pc() {
@@ -98,8 +102,26 @@ export class Controller {
 
   private onBrowserOnline = (): void => this.socket.reconnectNow();
 
-  /** Leaving the page: a clean close lets the stranger know at once. */
+  /**
+   * Leaving the page is leaving the chat. A WebSocket close frame often does not get
+   * out while the page unloads (the server then waits RESUME_GRACE_S before telling
+   * the stranger), so the participant is also ended through POST /disconnect, which
+   * a keepalive request delivers after the page is gone.
+   */
   private onPageHide = (): void => {
+    const token = this.state.token;
+    if (token && this.state.conn !== 'replaced') {
+      try {
+        void fetch('/disconnect', {
+          method: 'POST',
+          keepalive: true,
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+          body: '{}',
+        }).catch(() => undefined);
+      } catch {
+        /* nothing more can be done while unloading */
+      }
+    }
     this.closePeer();
     this.releaseMedia();
     this.socket.close();

@@ -120,7 +120,7 @@ describe('starting a chat', () => {
     const r1 = run(run(initialState(), hello()).state, { type: 'ui/start', chatType: 'video', interests: [] });
     const r2 = run(r1.state, { type: 'media/failed', request: r1.state.mediaRequest, message: 'Camera refused.' });
     expect(r2.state.phase).toBe('landing');
-    expect(r2.state.notice).toBe('Camera refused.');
+    expect(r2.state.notice).toEqual({ kind: 'media', text: 'Camera refused.' });
     expect(sent(r2.effects)).toEqual([]);
     // and text chat still works from there
     const r3 = run(r2.state, { type: 'ui/start', chatType: 'text', interests: [] });
@@ -469,6 +469,7 @@ describe('resume after a dropped socket', () => {
     expect(r.state.conn).toBe('replaced');
     expect(kinds(r.effects)).toContain('socket/close');
     expect(r.state.phase).toBe('ended');
+    expect(r.state.notice).toEqual({ kind: 'error', text: LINES.replaced });
     expect(run(r.state, { type: 'socket/closed' }).state.conn).toBe('replaced');
   });
 });
@@ -476,6 +477,11 @@ describe('resume after a dropped socket', () => {
 describe('server errors', () => {
   it('too_large shows a plain error line', () => {
     const r = run(textChat(), srv({ type: 'error', code: 'too_large', message: 'text too long' }));
+    expect(r.state.log.at(-1)).toMatchObject({ kind: 'error', text: LINES.serverTooLarge });
+  });
+
+  it('payload_too_large (the server\'s name for it) reads the same', () => {
+    const r = run(textChat(), srv({ type: 'error', code: 'payload_too_large', message: 'signal data is larger' }));
     expect(r.state.log.at(-1)).toMatchObject({ kind: 'error', text: LINES.serverTooLarge });
   });
 
@@ -497,7 +503,7 @@ describe('server errors', () => {
 
   it('on the landing view an error becomes the notice', () => {
     const r = run(run(initialState(), hello()).state, srv({ type: 'error', code: 'unknown_type', message: '' }));
-    expect(r.state.notice).toBe('Something went wrong: unknown_type');
+    expect(r.state.notice).toEqual({ kind: 'error', text: 'Something went wrong: unknown_type' });
   });
 });
 

@@ -46,6 +46,11 @@ export const LINES = {
   generic: (detail: string) => `Something went wrong: ${detail}`,
 } as const;
 
+export interface Notice {
+  kind: 'media' | 'error';
+  text: string;
+}
+
 export const MAX_LOG_ENTRIES = 500;
 export const MAX_OUTBOX = 200;
 
@@ -75,8 +80,8 @@ export interface ChatState {
   outbox: ClientMessage[];
   /** Generation of camera requests: a late answer to an old request is dropped. */
   mediaRequest: number;
-  /** Banner on the landing view (camera refused, tab replaced...). */
-  notice: string | null;
+  /** Banner on the landing view: camera refused (text chat is offered), or an error. */
+  notice: Notice | null;
   rtc: RtcStatus;
   maxChars: number;
 }
@@ -242,7 +247,7 @@ export function reduce(state: ChatState, action: Action): Step {
       if (state.phase !== 'media' || action.request !== state.mediaRequest) return unchanged(state);
       return new Builder(state)
         .fx({ kind: 'media/release' })
-        .set({ phase: 'landing', chatType: null, notice: action.message })
+        .set({ phase: 'landing', chatType: null, notice: { kind: 'media', text: action.message } })
         .done();
 
     case 'ui/next': {
@@ -402,7 +407,7 @@ function onError(b: Builder, msg: ErrorMsg): Step {
         .clearChat()
         .set({ phase: 'landing', chatType: null, mediaRequest: s.mediaRequest + 1 });
     }
-    return b.set({ notice: LINES.replaced }).done();
+    return b.set({ notice: { kind: 'error', text: LINES.replaced } }).done();
   }
 
   if (s.conn === 'resuming') {
@@ -427,6 +432,7 @@ function onError(b: Builder, msg: ErrorMsg): Step {
       // The partner left while something of ours was on its way; `partner_left` says so.
       return b.done();
     case 'too_large':
+    case 'payload_too_large':
       return inChat(b, LINES.serverTooLarge);
     case 'rate_limited':
     case 'too_many_requests':
@@ -438,7 +444,7 @@ function onError(b: Builder, msg: ErrorMsg): Step {
 
 /** Errors show in the chat log when a chat is on screen, else as the landing notice. */
 function inChat(b: Builder, text: string): Step {
-  if (b.s.phase === 'landing') return b.set({ notice: text }).done();
+  if (b.s.phase === 'landing') return b.set({ notice: { kind: 'error', text } }).done();
   return b.line('error', text).done();
 }
 

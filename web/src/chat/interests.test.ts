@@ -25,6 +25,7 @@ describe('interests', () => {
     expect(joinNaturally(['music'])).toBe('music');
     expect(joinNaturally(['music', 'chess'])).toBe('music and chess');
     expect(joinNaturally(['music', 'chess', 'art'])).toBe('music, chess and art');
+    expect(joinNaturally(['music', 'chess'], 'or')).toBe('music or chess');
   });
 
   it('makes the common interests line', () => {

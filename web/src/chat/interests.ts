@@ -32,10 +32,10 @@ export function removeInterest(current: readonly string[], tag: string): string[
   return current.filter((t) => t !== tag);
 }
 
-/** "music" / "music and chess" / "music, chess and art". */
-export function joinNaturally(items: readonly string[]): string {
+/** "music" / "music and chess" / "music, chess and art" (or "... or art"). */
+export function joinNaturally(items: readonly string[], conjunction: 'and' | 'or' = 'and'): string {
   if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+  return `${items.slice(0, -1).join(', ')} ${conjunction} ${items[items.length - 1]}`;
 }
 
 /** The system line shown when a match shares interests, or null when it shares none. */

@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import type { Controller } from '../app/controller';
 import { LINES, type ChatState } from '../chat/chatMachine';
+import { joinNaturally } from '../chat/interests';
 
 interface Props {
   chat: ChatState;
@@ -61,6 +62,13 @@ export function ChatPanel({ chat, status, canNext, controller }: Props) {
           stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
         }}
       >
+        {chat.log.length === 0 && (
+          <p className="log-empty" aria-hidden="true">
+            {chat.phase === 'searching' && chat.interests.length > 0
+              ? `We try to find someone who also likes ${joinNaturally(chat.interests, 'or')} first.`
+              : 'Your conversation will appear here.'}
+          </p>
+        )}
         {chat.log.map((entry) =>
           entry.kind === 'you' || entry.kind === 'stranger' ? (
             <p key={entry.id} className={`line line--${entry.kind}`}>

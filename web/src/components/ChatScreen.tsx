@@ -26,8 +26,10 @@ export function ChatScreen({ view, controller }: { view: ViewState; controller: 
   return (
     <div className={video ? 'chat-screen chat-screen--video' : 'chat-screen chat-screen--text'}>
       <header className="topbar">
-        <span className="brand brand-small">parley</span>
-        <span className="topbar-kind">{video ? 'Video' : 'Text only'}</span>
+        <h1 className="topbar-title">
+          <span className="brand brand-small">parley</span>
+          <span className="topbar-kind">{video ? 'Video' : 'Text only'}</span>
+        </h1>
         <OnlineCount online={chat.online} />
       </header>
       <main className="chat-main">

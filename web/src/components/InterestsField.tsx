@@ -1,4 +1,4 @@
-import { useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { addInterests, MAX_INTERESTS, removeInterest } from '../chat/interests';
 
 interface Props {
@@ -10,7 +10,15 @@ interface Props {
 }
 
 export function InterestsField({ interests, onChange, draft, onDraftChange }: Props) {
+  // After a chip is removed, the focus goes to its neighbour (or to the field).
   const [focusTag, setFocusTag] = useState<string | null>(null);
+  const buttons = useRef(new Map<string, HTMLButtonElement>());
+  const inputRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (focusTag === null) return;
+    (buttons.current.get(focusTag) ?? inputRef.current)?.focus();
+    setFocusTag(null);
+  }, [focusTag]);
 
   const commit = (text: string) => {
     onChange(addInterests(interests, text));
@@ -46,7 +54,7 @@ export function InterestsField({ interests, onChange, draft, onDraftChange }: Pr
       </label>
       <div className="chip-input">
         {interests.length > 0 && (
-          <ul className="chips" aria-label="Your interests">
+          <ul className="chips">
             {interests.map((tag) => (
               <li key={tag} className="chip">
                 <span>{tag}</span>
@@ -54,13 +62,15 @@ export function InterestsField({ interests, onChange, draft, onDraftChange }: Pr
                   type="button"
                   className="chip-remove"
                   aria-label={`Remove ${tag}`}
-                  autoFocus={focusTag === tag}
+                  ref={(el) => {
+                    if (el) buttons.current.set(tag, el);
+                    else buttons.current.delete(tag);
+                  }}
                   onClick={() => {
                     const i = interests.indexOf(tag);
                     const rest = removeInterest(interests, tag);
-                    setFocusTag(rest[Math.min(i, rest.length - 1)] ?? null);
+                    setFocusTag(rest[Math.min(i, rest.length - 1)] ?? '');
                     onChange(rest);
-                    if (rest.length === 0) document.getElementById('interests-input')?.focus();
                   }}
                 >
                   ×
@@ -70,6 +80,7 @@ export function InterestsField({ interests, onChange, draft, onDraftChange }: Pr
           </ul>
         )}
         <input
+          ref={inputRef}
           id="interests-input"
           type="text"
           autoComplete="off"

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import type { Notice } from '../chat/chatMachine';
 import type { ChatType } from '../chat/protocol';
 import { addInterests } from '../chat/interests';
 import { InterestsField } from './InterestsField';
@@ -6,7 +7,7 @@ import { OnlineCount } from './OnlineCount';
 
 interface Props {
   online: number | null;
-  notice: string | null;
+  notice: Notice | null;
   interests: string[];
   onInterestsChange(list: string[]): void;
   onStart(chatType: ChatType, interests: string[]): void;
@@ -17,10 +18,12 @@ export function Landing({ online, notice, interests, onInterestsChange, onStart,
   const [draft, setDraft] = useState('');
   const textButton = useRef<HTMLButtonElement>(null);
 
+  const mediaProblem = notice?.kind === 'media';
+
   // After the camera was refused, text chat is the way forward: put the focus on it.
   useEffect(() => {
-    if (notice) textButton.current?.focus();
-  }, [notice]);
+    if (mediaProblem) textButton.current?.focus();
+  }, [mediaProblem, notice]);
 
   const start = (chatType: ChatType) => {
     const list = draft.trim() ? addInterests(interests, draft) : interests;
@@ -39,8 +42,8 @@ export function Landing({ online, notice, interests, onInterestsChange, onStart,
 
       {notice && (
         <div className="notice" role="alert">
-          <p>{notice}</p>
-          <p>You can use text chat instead: it needs no camera.</p>
+          <p>{notice.text}</p>
+          {mediaProblem && <p>You can use text chat instead: it needs no camera.</p>}
           <button type="button" className="link-button" onClick={onDismissNotice} aria-label="Dismiss this notice">
             Dismiss
           </button>
@@ -53,12 +56,12 @@ export function Landing({ online, notice, interests, onInterestsChange, onStart,
           <button
             ref={textButton}
             type="button"
-            className={notice ? 'btn btn-primary' : 'btn btn-secondary'}
+            className={mediaProblem ? 'btn btn-primary' : 'btn btn-secondary'}
             onClick={() => start('text')}
           >
             Text chat
           </button>
-          <button type="button" className={notice ? 'btn btn-secondary' : 'btn btn-primary'} onClick={() => start('video')}>
+          <button type="button" className={mediaProblem ? 'btn btn-secondary' : 'btn btn-primary'} onClick={() => start('video')}>
             Video chat
           </button>
         </div>

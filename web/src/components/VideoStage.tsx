@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { Controller, ViewState } from '../app/controller';
 
-function useStream(ref: React.RefObject<HTMLVideoElement>, stream: MediaStream | null, onBlocked?: () => void) {
+function useStream(ref: RefObject<HTMLVideoElement>, stream: MediaStream | null, onBlocked?: () => void) {
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
@@ -28,50 +28,50 @@ export function VideoStage({ view, status, controller }: { view: ViewState; stat
   useStream(localRef, view.localStream);
 
   const connected = chat.phase === 'chatting' && chat.rtc === 'connected' && view.remoteStream !== null;
+  const hasMic = !!view.localStream && view.localStream.getAudioTracks().length > 0;
+
+  const turnOnSound = () => {
+    const el = remoteRef.current;
+    if (el) {
+      el.muted = false;
+      el.play().catch(() => undefined);
+    }
+    setSoundBlocked(false);
+  };
 
   return (
-    <section className="stage" aria-label="Video">
-      <div className={connected ? 'remote remote--live' : 'remote'}>
-        <video ref={remoteRef} className="remote-video" aria-label="Stranger's video" autoPlay playsInline />
-        {!connected && <div className="remote-placeholder" aria-hidden="true" />}
-        <p className={connected ? 'conn-state conn-state--ok' : 'conn-state'} role="status" aria-live="polite">
-          {status}
-        </p>
-        {soundBlocked && connected && (
-          <button
-            type="button"
-            className="btn btn-small sound-button"
-            onClick={() => {
-              const el = remoteRef.current;
-              if (el) {
-                el.muted = false;
-                el.play().catch(() => undefined);
-              }
-              setSoundBlocked(false);
-            }}
-          >
-            Turn on sound
-          </button>
-        )}
-      </div>
-      <div className="self">
-        <video ref={localRef} className="self-video" aria-label="Your video" autoPlay playsInline muted />
-        {!view.camOn && <p className="self-off">Camera off</p>}
+    <section className="stage-wrap" aria-label="Video">
+      <div className="stage">
+        <div className="remote">
+          {/* Always in the page, so the element keeps its name while chats come and go. */}
+          <video ref={remoteRef} className="remote-video" aria-label="Stranger's video" autoPlay playsInline />
+          {!connected && <div className="remote-placeholder" aria-hidden="true" />}
+          <p className={connected ? 'conn-state conn-state--ok' : 'conn-state'} role="status" aria-live="polite">
+            {status}
+          </p>
+          {soundBlocked && connected && (
+            <button type="button" className="btn btn-small sound-button" onClick={turnOnSound}>
+              Turn on sound
+            </button>
+          )}
+        </div>
+        <div className="self">
+          <video ref={localRef} className="self-video" aria-label="Your video" autoPlay playsInline muted />
+          {!view.camOn && <p className="self-off">Camera off</p>}
+        </div>
       </div>
       <div className="media-controls">
         <button
           type="button"
-          className={view.micOn ? 'btn btn-round' : 'btn btn-round btn-off'}
-          aria-pressed={!view.micOn}
+          className={view.micOn ? 'btn btn-media' : 'btn btn-media btn-off'}
           onClick={() => controller.toggleMic()}
-          disabled={!view.localStream || view.localStream.getAudioTracks().length === 0}
+          disabled={!hasMic}
         >
           {view.micOn ? 'Mute microphone' : 'Unmute microphone'}
         </button>
         <button
           type="button"
-          className={view.camOn ? 'btn btn-round' : 'btn btn-round btn-off'}
-          aria-pressed={!view.camOn}
+          className={view.camOn ? 'btn btn-media' : 'btn btn-media btn-off'}
           onClick={() => controller.toggleCam()}
           disabled={!view.localStream}
         >
