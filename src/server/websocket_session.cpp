@@ -94,7 +94,9 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     const auto user = p->user_id;
     state_.registry.detach(participant_, this);
     participant_ = 0;
-    if (ec == websocket::error::closed) {
+    // A close frame means the user left, even when the connection broke
+    // before the close handshake finished (a tab closing does that).
+    if (ec == websocket::error::closed || ws_.reason().code != websocket::close_code::none) {
       // A close frame: the user left (closed the tab, pressed stop).
       spdlog::info("websocket closed by participant {}", user);
       state_.sessions.end(*p, leave_reason::left);

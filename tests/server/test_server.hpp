@@ -21,6 +21,8 @@ inline config test_config() {
   cfg.web_root = "/nonexistent-web-root";
   cfg.log_level = "error";
   cfg.shutdown_grace = std::chrono::seconds(3);
+  // `online` pushes would interleave with the frames tests wait for.
+  cfg.online_push_interval = std::chrono::hours(1);
   return cfg;
 }
 

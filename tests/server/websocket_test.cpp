@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <future>
 #include <memory>
 #include <set>
 #include <vector>
@@ -165,6 +168,51 @@ TEST(WebSocket, CleanCloseEndsTheParticipantAndTellsThePartner) {
   EXPECT_EQ(left["reason"], "left");
   // Its token is gone at once.
   EXPECT_EQ(post(server.port(), "/receive", json::object(), token).status, 401u);
+}
+
+/// A client frame with a zero mask key (allowed: the key need not be secret here).
+std::string client_frame(unsigned char opcode, const std::string& payload) {
+  std::string frame;
+  frame.push_back(static_cast<char>(0x80 | opcode));
+  frame.push_back(static_cast<char>(0x80 | payload.size()));  // payloads < 126 bytes
+  frame.append(4, '\0');
+  return frame + payload;
+}
+
+TEST(WebSocket, CloseFrameThenAbruptDisconnectStillCountsAsLeaving) {
+  // What a closing browser tab does: a close frame, then the TCP connection
+  // goes away before the close handshake completes.
+  auto cfg = test_config();
+  cfg.session.resume_grace = std::chrono::seconds(60);  // a mere drop would stay silent
+  test_server server(cfg);
+  client_io io;
+  peer b(io, server.port());
+  EXPECT_EQ(b.start("text")["type"], "waiting");
+
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::socket raw(ioc);
+  raw.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
+  boost::asio::write(raw, boost::asio::buffer(std::string(
+      "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")));
+  // Frames may only follow the server's 101 answer.
+  std::string received;
+  char chunk[4096];
+  while (received.find("hello") == std::string::npos) {
+    received.append(chunk, raw.read_some(boost::asio::buffer(chunk)));
+  }
+  boost::asio::write(raw, boost::asio::buffer(client_frame(0x1, R"({"type":"start","chat_type":"text"})")));
+  EXPECT_EQ(b.ws->receive()["type"], "matched");
+  // Read what the server sent (handshake, hello, matched) so that closing
+  // sends a FIN, not a reset, right behind the close frame.
+  std::this_thread::sleep_for(200ms);
+  while (raw.available() > 0) raw.read_some(boost::asio::buffer(chunk));
+  boost::asio::write(raw, boost::asio::buffer(client_frame(0x8, std::string("\x03\xe8", 2))));
+  raw.close();
+
+  const auto left = b.ws->receive(3s);
+  EXPECT_EQ(left["type"], "partner_left");
+  EXPECT_EQ(left["reason"], "left");
 }
 
 TEST(WebSocket, RestStartVideoThenResumeOnASocket) {
