@@ -145,7 +145,7 @@ export async function waitForPort(port, timeoutMs, proc, what) {
  * One HTTP(S) request without connection reuse. Resolves {status, headers, body, json,
  * tls}; rejects on network errors and after timeoutMs.
  */
-export function request(url, { method = 'GET', headers = {}, body, ca, timeoutMs = 10_000, tlsOptions = {} } = {}) {
+export function request(url, { method = 'GET', headers = {}, body, ca, timeoutMs = 10_000, socketOptions = {} } = {}) {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   const payload = body === undefined ? undefined
@@ -157,7 +157,7 @@ export function request(url, { method = 'GET', headers = {}, body, ca, timeoutMs
   }
   return new Promise((resolve, reject) => {
     const req = lib.request(u, {
-      method, headers: hdrs, agent: false, ca, timeout: timeoutMs, ...tlsOptions,
+      method, headers: hdrs, agent: false, ca, timeout: timeoutMs, family: 4, ...socketOptions,
     }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
@@ -247,7 +247,12 @@ export async function startNginx(dir, values, { readyPorts = [] } = {}) {
   const check = await run(NGINX_BIN, ['-t', ...nginxArgs(dir)], { timeoutMs: 15_000 });
   if (check.code !== 0) throw new Error(`nginx -t rejected the rendered template:\n${check.stderr}${check.stdout}`);
   const proc = startProcess(NGINX_BIN, nginxArgs(dir));
-  for (const port of readyPorts) await waitForPort(port, 10_000, proc, 'nginx');
+  try {
+    for (const port of readyPorts) await waitForPort(port, 10_000, proc, 'nginx');
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
   proc.readErrorLog = () => {
     try { return fs.readFileSync(path.join(dir, 'error.log'), 'utf8'); } catch { return ''; }
   };
@@ -307,7 +312,13 @@ export async function startParley(dir, { webRoot, env = {} }) {
   const childEnv = { ...process.env, LOG_LEVEL: 'info', ...env };
   for (const k of ['HOST', 'PORT', 'WEB_ROOT']) delete childEnv[k];
   const proc = startProcess(bin, ['--host', '127.0.0.1', '--port', '0', '--web-root', webRoot], { env: childEnv, cwd: dir });
-  const m = await waitForOutput(proc, /listening on http:\/\/[^ ]*:(\d+)/, 15_000, 'parley');
+  let m;
+  try {
+    m = await waitForOutput(proc, /listening on http:\/\/[^ ]*:(\d+)/, 15_000, 'parley');
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
   const port = Number(m[1]);
   return { proc, port, base: `http://127.0.0.1:${port}` };
 }

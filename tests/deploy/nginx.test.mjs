@@ -22,7 +22,7 @@ const HEALTHCHECK = path.join(dockerDir, 'healthcheck.sh');
 
 /** A WebSocket whose incoming JSON messages are queued, with a bounded wait. */
 function openSocket(url, { ca, origin }) {
-  const ws = new WebSocket(url, { ca, origin, handshakeTimeout: 5000 });
+  const ws = new WebSocket(url, { ca, origin, handshakeTimeout: 5000, family: 4 });
   const inbox = [];
   const waiters = new Set();
   ws.on('message', (data) => {
@@ -163,7 +163,8 @@ describe('nginx in front of parley (TLS)', () => {
     parley = await startParley(dir, {
       webRoot,
       env: {
-        ALLOWED_ORIGINS: `${httpsOrigin},https://localhost:${httpsPort}`,
+        // Only the 127.0.0.1 origin: the localhost one must pass through the Host header.
+        ALLOWED_ORIGINS: httpsOrigin,
         TRUSTED_PROXIES: '127.0.0.1',
       },
     });
@@ -225,6 +226,9 @@ describe('nginx in front of parley (TLS)', () => {
     const health = await request(`http://127.0.0.1:${httpPort}/nginx-health`);
     assert.equal(health.status, 200);
     assert.equal(health.body.trim(), 'ok');
+    // Any other client address (127.0.0.2 is loopback too, but not the container's own).
+    const remote = await request(`http://127.0.0.1:${httpPort}/nginx-health`, { socketOptions: { localAddress: '127.0.0.2' } });
+    assert.equal(remote.status, 403);
   });
 
   test('HTTPS answers carry HSTS and no nginx version', async () => {
@@ -242,7 +246,7 @@ describe('nginx in front of parley (TLS)', () => {
   test('TLS 1.3 and 1.2 are accepted, TLS 1.1 is refused', async () => {
     const r13 = await api('/health');
     assert.equal(r13.tls.protocol, 'TLSv1.3');
-    const r12 = await api('/health', { tlsOptions: { maxVersion: 'TLSv1.2' } });
+    const r12 = await api('/health', { socketOptions: { maxVersion: 'TLSv1.2' } });
     assert.equal(r12.status, 200);
     assert.equal(r12.tls.protocol, 'TLSv1.2');
     const old = await new Promise((resolve) => {
@@ -324,6 +328,19 @@ describe('nginx in front of parley (TLS)', () => {
     }
   });
 
+  test("the page's own origin is accepted through the Host header nginx passes on", async () => {
+    // https://localhost:<port> is not in ALLOWED_ORIGINS; parley accepts it only because
+    // Host (localhost:<port>) reaches it unchanged.
+    const s = openSocket(`wss://localhost:${httpsPort}/ws`, { ca, origin: `https://localhost:${httpsPort}` });
+    try {
+      await s.opened;
+      const hello = await s.next((m) => m.type === 'hello', 5000, 'hello');
+      assert.ok(hello.token);
+    } finally {
+      await closeSocket(s);
+    }
+  });
+
   test('a WebSocket from a foreign origin is still refused behind the proxy', async () => {
     const s = openSocket(`wss://127.0.0.1:${httpsPort}/ws`, { ca, origin: 'https://evil.example' });
     try {
@@ -340,15 +357,43 @@ describe('nginx in front of parley (TLS)', () => {
     assert.ok(r.body.includes(marker), 'index.html of WEB_ROOT');
   });
 
-  test('oversized bodies get a JSON 413 (from nginx beyond 128 KiB, from parley beyond 64 KiB)', async () => {
-    const huge = JSON.stringify({ message: 'x'.repeat(200 * 1024) });
-    const r1 = await api('/send', { method: 'POST', body: huge });
-    assert.equal(r1.status, 413);
-    assert.equal(r1.json?.error?.code, 'payload_too_large', r1.body);
-    const big = JSON.stringify({ message: 'x'.repeat(96 * 1024) });
-    const r2 = await api('/send', { method: 'POST', body: big });
-    assert.equal(r2.status, 413);
-    assert.equal(r2.json?.error?.code, 'payload_too_large', r2.body);
+  test('bodies over 64 KiB (MAX_BODY_BYTES) get a JSON 413 from nginx; up to 64 KiB reach parley', async () => {
+    // nginx judges Content-Length before reading the body: it must answer although only
+    // the headers and 1 KiB of a 64 KiB + 1 byte body were sent (parley, behind it, would
+    // only see the request once nginx had buffered it all).
+    const raw = await new Promise((resolve, reject) => {
+      const sock = tls.connect({ host: '127.0.0.1', port: httpsPort, ca });
+      let reply = '';
+      const timer = setTimeout(() => { sock.destroy(); resolve(reply || 'no answer within 3 s'); }, 3000);
+      sock.once('secureConnect', () => {
+        sock.write(['POST /send HTTP/1.1', `Host: 127.0.0.1:${httpsPort}`, 'Content-Type: application/json',
+          `Content-Length: ${64 * 1024 + 1}`, '', ''].join('\r\n'));
+        sock.write(`{"message":"${'x'.repeat(1024)}`);
+      });
+      sock.on('data', (d) => {
+        reply += d.toString();
+        if (/\r\n\r\n[\s\S]*\}\s*$/.test(reply)) { clearTimeout(timer); sock.destroy(); resolve(reply); }
+      });
+      sock.on('error', (e) => { clearTimeout(timer); reply ? resolve(reply) : reject(e); });
+    });
+    assert.match(raw, /^HTTP\/1\.1 413 /, raw.slice(0, 300));
+    assert.match(raw, /content-type: application\/json/i);
+    assert.equal(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)).error.code, 'payload_too_large');
+
+    // A whole body of 64 KiB + 1 byte: refused by nginx with the same JSON (never a 502).
+    const pad = (n) => JSON.stringify({ message: 'x'.repeat(n - '{"message":""}'.length) });
+    const over = pad(64 * 1024 + 1);
+    assert.equal(Buffer.byteLength(over), 64 * 1024 + 1);
+    for (let i = 0; i < 5; i += 1) {
+      const r = await api('/send', { method: 'POST', body: over });
+      assert.equal(r.status, 413, r.body);
+      assert.equal(r.json?.error?.code, 'payload_too_large', r.body);
+    }
+    // Exactly 64 KiB passes nginx and is parley's to judge (no token here: 401, not 413/502).
+    const max = pad(64 * 1024);
+    const r = await api('/send', { method: 'POST', body: max });
+    assert.equal(r.status, 401, r.body);
+    assert.equal(r.json?.error?.code, 'unauthorized', r.body);
   });
 
   test('/metrics is not served to the internet, but parley still has it', async () => {
@@ -380,6 +425,7 @@ describe('what nginx forwards (header-echo upstream)', () => {
   let echo;
   let nginx;
   let ca;
+  let httpPort;
   let httpsPort;
   let upgrades = [];
 
@@ -399,7 +445,6 @@ describe('what nginx forwards (header-echo upstream)', () => {
       socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
     });
     await new Promise((resolve) => echo.listen(0, '127.0.0.1', resolve));
-    let httpPort;
     [httpPort, httpsPort] = await freePorts(2);
     const acme = path.join(dir, 'acme');
     fs.mkdirSync(acme, { mode: 0o755 });
@@ -408,7 +453,8 @@ describe('what nginx forwards (header-echo upstream)', () => {
       NGINX_RESOLVER: '127.0.0.1',
       NGINX_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
       NGINX_HTTPS_LISTEN: `127.0.0.1:${httpsPort}`,
-      PUBLIC_HTTPS_PORT: httpsPort,
+      // As in production behind port 443 (compose publishes 443 -> 443).
+      PUBLIC_HTTPS_PORT: 443,
       TLS_CERT_DIR: certDir,
       ACME_WEBROOT: acme,
     }, { readyPorts: [httpPort, httpsPort] });
@@ -437,6 +483,14 @@ describe('what nginx forwards (header-echo upstream)', () => {
     assert.equal(seen['x-forwarded-host'], `127.0.0.1:${httpsPort}`);
     assert.equal(seen.upgrade, undefined, 'no Upgrade header on plain requests');
     assert.notEqual(seen.connection, 'upgrade');
+  });
+
+  test('with the public HTTPS port 443 redirects carry no port', async () => {
+    const r = await request(`http://127.0.0.1:${httpPort}/a/b?c=d`);
+    assert.equal(r.status, 301);
+    assert.equal(r.headers.location, 'https://127.0.0.1/a/b?c=d');
+    const echoed = await request(`https://127.0.0.1:${httpsPort}/x`, { ca });
+    assert.equal(echoed.json.headers['x-forwarded-port'], '443');
   });
 
   test('the WebSocket handshake reaches parley with Upgrade/Connection intact', async () => {
