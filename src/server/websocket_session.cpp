@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket/error.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -115,9 +114,10 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
     send_error(error_code::bad_request, "binary frames are not supported; send JSON text");
     return do_read();
   }
-  const auto frame = beast::buffers_to_string(buffer_.data());
+  // flat_buffer is contiguous: parse in place, without copying the frame.
+  const auto data = buffer_.data();
+  handle(std::string_view(static_cast<const char*>(data.data()), data.size()));
   buffer_.consume(buffer_.size());
-  handle(frame);
   if (!closing_) do_read();
 }
 
