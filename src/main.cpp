@@ -54,6 +54,10 @@ int main(int argc, char** argv) {
   try {
     parley::server server(cfg);
     server.open();
+    // One line on stdout whatever LOG_LEVEL is, so scripts can find the port.
+    std::cout << "parley listening on http://"
+              << (cfg.host.find(':') != std::string::npos ? "[" + cfg.host + "]" : cfg.host) << ':'
+              << server.port() << std::endl;
     return server.run();
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

@@ -40,6 +40,8 @@ Options:
   --duration-limit S         deadline for the whole run in seconds (default 120)
   --settle S                 idle: seconds to wait before reading RSS (default 1)
   --json                     one JSON object per scenario per line
+  --json-file PATH           print the table, and append the JSON line to PATH
+  --label TEXT               a name for this run, shown in the table and the JSON
   --help                     this text
 
 Exit status: 0 when every scenario completed with nothing lost, misrouted or
@@ -86,6 +88,8 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
             else if (value == "yardstick") opts.target = target_kind::yardstick;
             else ok = false;
         } else if (arg == "--host") opts.host = std::string(value);
+        else if (arg == "--json-file") opts.json_file = std::string(value);
+        else if (arg == "--label") opts.label = std::string(value);
         else if (arg == "--port") ok = parse_number(value, opts.port);
         else if (arg == "--pairs") ok = parse_number(value, opts.pairs) && opts.pairs > 0;
         else if (arg == "--messages") ok = parse_number(value, opts.messages) && opts.messages > 0;

@@ -30,6 +30,8 @@ struct bench_options {
     double duration_limit_s = 120;         // whole-run deadline; the run fails when it passes
     double settle_s = 1.0;                 // idle: wait before reading RSS after connecting
     bool json = false;                     // one JSON object per line instead of a table
+    std::string json_file;                 // also append the JSON line to this file
+    std::string label;                     // names the run in the table and the JSON
 };
 
 /// Parses argv; on error or --help returns nullopt after printing to stderr

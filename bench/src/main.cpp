@@ -11,6 +11,7 @@
 #include "rest_scenario.hpp"
 
 #include <exception>
+#include <fstream>
 #include <iostream>
 
 int main(int argc, char** argv) {
@@ -27,8 +28,17 @@ int main(int argc, char** argv) {
                                  : opts->scenario == "match" ? run_match_scenario(*opts)
                                  : opts->scenario == "idle"  ? run_idle_scenario(*opts)
                                                              : run_rest_scenario(*opts);
+        report.set_label(opts->label);
         if (opts->json) std::cout << report.to_json_line() << std::endl;
         else report.print_table(std::cout);
+        if (!opts->json_file.empty()) {
+            std::ofstream out(opts->json_file, std::ios::app);
+            out << report.to_json_line() << '\n';
+            if (!out) {
+                std::cerr << "parley-bench: cannot write " << opts->json_file << '\n';
+                return 1;
+            }
+        }
         return report.ok() ? 0 : 1;
     } catch (std::exception const& e) {
         std::cerr << "parley-bench: " << e.what() << '\n';

@@ -142,9 +142,15 @@ private:
         if (cpu_before && cpu_after) {
             double const cpu = cpu_after->total_s() - cpu_before->total_s();
             report_.metric("server_cpu_s", cpu, "s", "server CPU (user+sys)");
-            report_.metric("server_cpu_user_s", cpu_after->user_s - cpu_before->user_s, "s", "server CPU user");
-            report_.metric("server_cpu_per_msg_us", delivered_ ? cpu * 1e6 / static_cast<double>(delivered_) : 0.0,
-                           "us", "server CPU per relayed signal");
+            double const user = cpu_after->user_s - cpu_before->user_s;
+            auto const per_msg_us = [this](double seconds) {
+                return delivered_ ? seconds * 1e6 / static_cast<double>(delivered_) : 0.0;
+            };
+            report_.metric("server_cpu_per_msg_us", per_msg_us(cpu), "us", "server CPU per relayed signal");
+            // User time is the server's own code; system time is mostly the
+            // kernel's TCP work, which any relay pays.
+            report_.metric("server_cpu_user_per_msg_us", per_msg_us(user), "us", "  of which user");
+            report_.metric("server_cpu_sys_per_msg_us", per_msg_us(cpu - user), "us", "  of which system");
             report_.metric("server_cpu_utilisation", elapsed > 0 ? cpu / elapsed : 0.0, "", "server CPU / wall");
         }
         double const own = own_after.total_s() - own_before.total_s();

@@ -30,6 +30,12 @@ void scenario_report::latency(std::string const& prefix, latency_histogram const
     metric(prefix + "_p99_us", us(histogram.percentile(99)), "us", label + " p99");
     metric(prefix + "_max_us", us(histogram.max()), "us", label + " max");
     metric(prefix + "_mean_us", histogram.mean() / 1000.0, "us", label + " mean");
+    if (histogram.count() == 0) return;
+    auto curve = nlohmann::ordered_json::array();
+    for (double const p : {0.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99, 99.999})
+        curve.push_back({p, us(p == 0.0 ? histogram.min() : histogram.percentile(p))});
+    curve.push_back({100.0, us(histogram.max())});
+    curves_[prefix] = std::move(curve);
 }
 
 void scenario_report::error(std::string message) { errors_.push_back(std::move(message)); }
@@ -38,10 +44,12 @@ std::string scenario_report::to_json_line() const {
     nlohmann::ordered_json line;
     line["scenario"] = scenario_;
     line["target"] = target_;
+    if (!label_.empty()) line["label"] = label_;
     line["ok"] = ok();
     line["params"] = params_;
     line["metrics"] = metrics_;
     line["errors"] = errors_;
+    if (!curves_.empty()) line["curves"] = curves_;
     // Non-finite doubles would become null; replace them so the line stays useful.
     return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
@@ -62,7 +70,7 @@ std::string format_value(nlohmann::ordered_json const& value) {
 }  // namespace
 
 void scenario_report::print_table(std::ostream& out) const {
-    out << "== " << scenario_ << " (target " << target_ << ")";
+    out << "== " << (label_.empty() ? scenario_ : label_ + ": " + scenario_) << " (target " << target_ << ")";
     for (auto const& [key, value] : params_.items()) out << ' ' << key << '=' << format_value(value);
     out << '\n';
     for (auto const& r : rows_) {

@@ -20,11 +20,15 @@ public:
 
     void param(std::string const& key, nlohmann::ordered_json value);
 
+    void set_label(std::string label) { label_ = std::move(label); }
+
     /// A figure; `unit` and `label` only affect the table.
     void metric(std::string const& key, nlohmann::ordered_json value, std::string unit = {},
                 std::string label = {});
 
-    /// Adds <prefix>_p50/_p90/_p99/_max/_mean (microseconds) and <prefix>_samples.
+    /// Adds <prefix>_p50/_p90/_p99/_max/_mean (microseconds) and <prefix>_samples
+    /// and, in JSON only, the percentile curve "curves":{"<prefix>":[[p,us],...]}
+    /// that bench/run.sh plots.
     void latency(std::string const& prefix, latency_histogram const& histogram, std::string const& label);
 
     /// Anything that makes the run invalid (lost messages, errors, deadline).
@@ -44,8 +48,10 @@ private:
 
     std::string scenario_;
     std::string target_;
+    std::string label_;
     nlohmann::ordered_json params_ = nlohmann::ordered_json::object();
     nlohmann::ordered_json metrics_ = nlohmann::ordered_json::object();
+    nlohmann::ordered_json curves_ = nlohmann::ordered_json::object();
     std::vector<row> rows_;
     std::vector<std::string> errors_;
 };

@@ -18,13 +18,18 @@ namespace events {
 
 std::string matched(std::uint64_t seq, std::string_view session_id, chat_type type,
                     bool initiator, const std::vector<std::string>& common_interests) {
-  nlohmann::json j = {{"type", "matched"},
-                      {"seq", seq},
-                      {"session_id", session_id},
-                      {"chat_type", to_string(type)},
-                      {"initiator", initiator},
-                      {"common_interests", common_interests}};
-  return j.dump();
+  // Concatenated like `signal`: every match sends two of these. Interests are
+  // user text, so only they go through the JSON serialiser (for escaping).
+  std::string out = R"({"type":"matched","seq":)";
+  out += std::to_string(seq);
+  out += R"(,"session_id":")";
+  out += session_id;  // hex: nothing to escape
+  out += R"(","chat_type":")";
+  out += to_string(type);
+  out += initiator ? R"(","initiator":true,"common_interests":)" : R"(","initiator":false,"common_interests":)";
+  out += common_interests.empty() ? std::string("[]") : nlohmann::json(common_interests).dump();
+  out += '}';
+  return out;
 }
 
 std::string message(std::uint64_t seq, std::string_view text, std::int64_t ts_ms) {

@@ -125,23 +125,24 @@ private:
   bool string() {
     if (!peek('"')) return false;
     ++i_;
+    // Raw bytes are checked as UTF-8 run by run (between escapes), and only
+    // runs with a non-ASCII byte need the check at all: SDP is ASCII.
     auto run_start = i_;
-    // Raw bytes are checked as UTF-8 run by run, between escapes.
-    auto check_run = [&](std::size_t end) { return utf8_length(s_.substr(run_start, end - run_start)).has_value(); };
+    bool run_has_high = false;
+    auto run_valid = [&] {
+      return !run_has_high || utf8_length(s_.substr(run_start, i_ - run_start)).has_value();
+    };
     while (i_ < s_.size()) {
       const auto c = static_cast<unsigned char>(s_[i_]);
-      if (c == '"') {
-        if (!check_run(i_)) return false;
-        ++i_;
-        return true;
-      }
-      if (c < 0x20) return false;
-      if (c != '\\') {
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        run_has_high |= c >= 0x80;
         ++i_;
         continue;
       }
-      if (!check_run(i_)) return false;
+      if (c < 0x20 || !run_valid()) return false;
       ++i_;
+      if (c == '"') return true;
+      // A backslash escape.
       if (i_ >= s_.size()) return false;
       const char e = s_[i_++];
       if (e == 'u') {
@@ -158,6 +159,7 @@ private:
         return false;
       }
       run_start = i_;
+      run_has_high = false;
     }
     return false;
   }

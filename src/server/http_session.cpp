@@ -137,7 +137,6 @@ void http_session::handle_request() {
   if (path_ == "/" && !(accepts_html(req) && state_.files.available())) {
     if (req.method() == http::verb::get || req.method() == http::verb::head) {
       req.target("/health");
-      path_ = "/";
       return api_.handle(std::move(req),
                          [self = shared_from_this()](http_reply r) { self->send(std::move(r)); });
     }

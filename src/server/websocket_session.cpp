@@ -26,8 +26,20 @@ json session_json(const participant& p) {
 
 }  // namespace
 
+namespace {
+
+/// Moves an accepted socket onto the io_context's concrete executor.
+boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>
+rebind(boost::asio::ip::tcp::socket&& socket, boost::asio::io_context& ioc) {
+  boost::system::error_code ec;
+  const auto protocol = socket.local_endpoint(ec).protocol();
+  return {ioc.get_executor(), protocol, socket.release(ec)};
+}
+
+}  // namespace
+
 websocket_session::websocket_session(boost::asio::ip::tcp::socket&& socket, server_state& state)
-    : ws_(std::move(socket)), state_(state), close_deadline_(state.ioc) {
+    : ws_(rebind(std::move(socket), state.ioc)), state_(state), close_deadline_(state.ioc) {
   ++state_.open_connections;
 }
 
@@ -73,7 +85,7 @@ void websocket_session::on_accept(beast::error_code ec) {
   state_.sessions.attach(p);
   participant_ = p.id;
   state_.registry.attach(p.id, self);
-  spdlog::info("websocket opened for participant {}", p.user_id);
+  spdlog::debug("websocket opened for participant {}", p.user_id);
   send(frame_of(json{{"type", "hello"},
                      {"user_id", p.user_id},
                      {"token", p.token},
@@ -138,7 +150,7 @@ void websocket_session::handle(std::string_view frame) {
     refused = sessions.send_typing(*p, t->active);
   } else if (auto* s = std::get_if<start_command>(&command)) {
     sessions.start(*p, s->type, std::move(s->interests));
-    spdlog::info("participant {} started {} chat", p->user_id, to_string(s->type));
+    spdlog::debug("participant {} started {} chat", p->user_id, to_string(s->type));
     send_waiting_or_nothing(*p);
   } else if (std::holds_alternative<next_command>(command)) {
     refused = sessions.next(*p);
@@ -252,7 +264,7 @@ void websocket_session::close_after_queue(websocket::close_code code, std::strin
   close_deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
     beast::error_code ignored;
-    beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    beast::get_lowest_layer(self->ws_).close(ignored);
   });
   if (!writing_) start_close();
 }

@@ -1,7 +1,7 @@
 #pragma once
 
+#include <boost/container/devector.hpp>
 #include <cstdint>
-#include <deque>
 #include <list>
 #include <optional>
 #include <string>
@@ -49,7 +49,7 @@ struct participant {
   bool initiator = false;
 
   // The mailbox: the last events, oldest first, with increasing seq.
-  std::deque<event> mailbox;
+  boost::container::devector<event> mailbox;  // allocates nothing while empty
   std::uint64_t last_seq = 0;
   std::uint64_t delivered_seq = 0;  ///< last seq written to any of its sockets
 

@@ -1,12 +1,13 @@
 #pragma once
 
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
+#include <boost/container/devector.hpp>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,7 +64,13 @@ private:
   /// Lets go of the participant without ending it.
   void release_participant();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // A socket bound to the io_context's own executor, not beast::tcp_stream:
+  // the WebSocket stream has its own timeouts, and the concrete executor
+  // avoids type-erased executor copies on every read and write.
+  using socket_type =
+      boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+
+  boost::beast::websocket::stream<socket_type> ws_;
   boost::beast::flat_buffer buffer_;
   server_state& state_;
 
@@ -71,7 +78,7 @@ private:
     std::shared_ptr<const std::string> frame;
     std::uint64_t seq;
   };
-  std::deque<outgoing> queue_;
+  boost::container::devector<outgoing> queue_;  // allocates nothing while empty
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
 
