@@ -1,5 +1,8 @@
 #include "parley/core/json_object_scanner.hpp"
 
+#include <cstdint>
+#include <cstring>
+
 #include "parley/core/utf8.hpp"
 
 namespace parley {
@@ -133,6 +136,9 @@ private:
       return !run_has_high || utf8_length(s_.substr(run_start, i_ - run_start)).has_value();
     };
     while (i_ < s_.size()) {
+      // Skip 8 plain bytes at a time: SDP strings are kilobytes of them.
+      while (i_ + 8 <= s_.size() && plain_word(s_.data() + i_)) i_ += 8;
+      if (i_ >= s_.size()) break;
       const auto c = static_cast<unsigned char>(s_[i_]);
       if (c >= 0x20 && c != '"' && c != '\\') {
         run_has_high |= c >= 0x80;
@@ -162,6 +168,19 @@ private:
       run_has_high = false;
     }
     return false;
+  }
+
+  /// True when none of the 8 bytes at `p` is a quote, a backslash, a control
+  /// character or non-ASCII (the classic "has a zero byte" bit trick).
+  static bool plain_word(const char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, sizeof w);
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    const auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+    const std::uint64_t special = has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\')) |
+                                  ((w - ones * 0x20) & ~w & highs) | (w & highs);
+    return special == 0;
   }
 
   bool digits() {

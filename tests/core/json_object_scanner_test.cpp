@@ -40,6 +40,24 @@ TEST(JsonObjectScanner, RefusesInvalidJson) {
   }
 }
 
+TEST(JsonObjectScanner, AgreesWithTheFullParserAtEveryPositionOfLongStrings) {
+  // The string scan skips 8 plain bytes at a time: put each kind of special
+  // byte at every offset around those words and compare with nlohmann.
+  const std::string specials[] = {"\"", "\\\"", "\\n", "\\u00e9", "\x01", "\x1f", "\x7f",
+                                  "\xc3\xa9", "\xff", "\xe2\x82", "\\", "\\q", " "};
+  for (std::size_t length = 0; length < 26; ++length) {
+    for (std::size_t at = 0; at <= length; ++at) {
+      for (const auto& special : specials) {
+        std::string body(length, 'a');
+        body.insert(at, special);
+        const std::string text = "{\"data\":{\"sdp\":\"" + body + "\"}}";
+        const bool full = !nlohmann::json::parse(text, nullptr, false).is_discarded();
+        EXPECT_EQ(scan_json_object(text).has_value(), full) << "length " << length << " at " << at;
+      }
+    }
+  }
+}
+
 TEST(JsonObjectScanner, RefusesNestingBeyondTheLimit) {
   std::string deep = "{\"a\":";
   for (int i = 0; i < 100; ++i) deep += '[';
