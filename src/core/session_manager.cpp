@@ -26,6 +26,11 @@ std::string_view to_string(participant_status status) noexcept {
   return "idle";
 }
 
+std::string_view current_session_id(const participant& p) noexcept {
+  return p.status == participant_status::matched ? std::string_view(p.session_id)
+                                                 : std::string_view();
+}
+
 session_manager::session_manager(session_limits limits, const time_source& clock,
                                  token_source& tokens, event_sink& sink)
     : limits_(limits), clock_(clock), tokens_(tokens), sink_(sink) {}

@@ -39,10 +39,6 @@ std::string client_address(const std::string& peer, const http_request& req,
   return last.empty() ? peer : std::string(last);
 }
 
-bool accepts_html(const http_request& req) {
-  return req[http::field::accept].find("text/html") != std::string_view::npos;
-}
-
 }  // namespace
 
 http_session::http_session(boost::asio::ip::tcp::socket&& socket, server_state& state)

@@ -22,6 +22,10 @@ http::status status_of(error_code code) noexcept {
   return http::status::internal_server_error;
 }
 
+bool accepts_html(const http_request& req) noexcept {
+  return req[http::field::accept].find("text/html") != std::string_view::npos;
+}
+
 void add_security_headers(http::fields& fields) {
   fields.set("X-Content-Type-Options", "nosniff");
   fields.set("Referrer-Policy", "no-referrer");

@@ -38,8 +38,10 @@ const route* find_route(std::string_view path) {
   return nullptr;
 }
 
+/// The current session as JSON: its id, or null when not matched.
 json session_json(const participant& p) {
-  return p.status == participant_status::matched ? json(p.session_id) : json(nullptr);
+  const auto id = current_session_id(p);
+  return id.empty() ? json(nullptr) : json(id);
 }
 
 /// Everything a POST handler needs: the parsed body and the caller.

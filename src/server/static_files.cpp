@@ -19,10 +19,6 @@ int hex_value(char c) {
   return -1;
 }
 
-bool accepts_html(const http_request& req) {
-  return req[http::field::accept].find("text/html") != std::string_view::npos;
-}
-
 }  // namespace
 
 std::optional<std::string> percent_decode(std::string_view text) {

@@ -20,8 +20,10 @@ std::shared_ptr<const std::string> frame_of(const json& j) {
   return std::make_shared<const std::string>(j.dump());
 }
 
+/// The current session as JSON: its id, or null when not matched.
 json session_json(const participant& p) {
-  return p.status == participant_status::matched ? json(p.session_id) : json(nullptr);
+  const auto id = current_session_id(p);
+  return id.empty() ? json(nullptr) : json(id);
 }
 
 }  // namespace

@@ -26,6 +26,10 @@ enum class participant_status {
 
 std::string_view to_string(participant_status status) noexcept;
 
+struct participant;
+/// The id of the chat `p` is in now; empty when it is not matched.
+std::string_view current_session_id(const participant& p) noexcept;
+
 /// One stranger: the identity behind a token, whether it came over REST or a
 /// WebSocket. Owned by the session_manager; read-only for everyone else.
 struct participant {

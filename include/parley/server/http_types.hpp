@@ -45,6 +45,9 @@ http_response json_response(const http_request& req, http::status status, std::s
 http_response error_response(const http_request& req, const failure& f);
 http_response error_response(const http_request& req, error_code code, std::string_view message);
 
+/// True when the client (a browser) asks for HTML.
+bool accepts_html(const http_request& req) noexcept;
+
 /// Headers every response carries (nosniff, CSP, referrer and permissions policies).
 void add_security_headers(http::fields& fields);
 
