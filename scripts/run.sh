@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --run
-cmake --preset release >/dev/null
-cmake --build --preset release --target parley
+bash scripts/build-server.sh release
 bash scripts/web-build.sh
 
 exec build/release/parley --web-root web/dist "$@"

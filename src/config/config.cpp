@@ -1,5 +1,7 @@
 #include "parley/config/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -108,8 +110,13 @@ const setting settings[] = {
     {"HOST", "Address to listen on (0.0.0.0 for all interfaces)",
      [](const config& c) { return c.host; },
      [](config& c, std::string_view v) -> std::optional<std::string> {
-       c.host = trim(v);
-       if (c.host.empty()) return "expected an IP address";
+       const auto host = trim(v);
+       in6_addr address{};
+       if (inet_pton(AF_INET, host.c_str(), &address) != 1 &&
+           inet_pton(AF_INET6, host.c_str(), &address) != 1) {
+         return "expected an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::";
+       }
+       c.host = host;
        return std::nullopt;
      }},
     {"PORT", "TCP port (0 picks a free one)",

@@ -133,6 +133,16 @@ void session_manager::mark_delivered(participant& p, std::uint64_t seq) {
 
 void session_manager::touch(participant& p) { p.last_seen = clock_.now(); }
 
+void session_manager::begin_poll(participant& p) {
+  ++p.pending_polls;
+  touch(p);
+}
+
+void session_manager::end_poll(participant& p) {
+  if (p.pending_polls > 0) --p.pending_polls;
+  touch(p);
+}
+
 void session_manager::attach(participant& p) {
   p.attached = true;
   p.resume_deadline.reset();
@@ -169,7 +179,8 @@ void session_manager::tick() {
   for (const auto& [id, p] : participants_) {
     if (p->resume_deadline) {
       if (now >= *p->resume_deadline) gone.emplace_back(id, leave_reason::disconnected);
-    } else if (!p->attached && now - p->last_seen >= limits_.rest_idle_timeout) {
+    } else if (!p->attached && p->pending_polls == 0 &&
+               now - p->last_seen >= limits_.rest_idle_timeout) {
       gone.emplace_back(id, leave_reason::timeout);
     }
   }

@@ -130,18 +130,16 @@ void http_session::handle_request() {
     return send(error_response(req, error_code::bad_request, "/ws needs a WebSocket upgrade"));
   }
   // `/` is the web client for browsers and the health check for the rest.
-  if (path_ == "/" && !(accepts_html(req) && state_.files.available())) {
-    if (req.method() == http::verb::get || req.method() == http::verb::head) {
-      req.target("/health");
-      return api_.handle(std::move(req),
-                         [self = shared_from_this()](http_reply r) { self->send(std::move(r)); });
-    }
-  }
-  if (rest_api::owns(path_)) {
+  const bool client_page = path_ == "/" && accepts_html(req) && state_.files.available();
+  if (rest_api::owns(path_) && !client_page) {
     return api_.handle(std::move(req),
                        [self = shared_from_this()](http_reply r) { self->send(std::move(r)); });
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    // Writing to a file that exists is not allowed; anything else is unknown.
+    if (std::holds_alternative<error_code>(state_.files.resolve(req.target()))) {
+      return send(error_response(req, error_code::not_found, "no such endpoint"));
+    }
     auto res = error_response(req, error_code::method_not_allowed, "static files are read-only");
     res.set(http::field::allow, "GET, HEAD");
     return send(std::move(res));

@@ -17,6 +17,7 @@ long_poll::long_poll(server_state& state, participant_id id, std::uint64_t since
       timer_(state.ioc) {}
 
 void long_poll::start(std::chrono::milliseconds wait) {
+  if (auto* p = state_.sessions.find(id_)) state_.sessions.begin_poll(*p);
   state_.registry.add_poll(id_, shared_from_this());
   timer_.expires_after(wait);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
@@ -39,7 +40,7 @@ void long_poll::complete() {
     respond_(error_response(req_, error_code::unauthorized, "this session has ended"));
     return;
   }
-  state_.sessions.touch(*p);
+  state_.sessions.end_poll(*p);
   respond_(json_response(req_, http::status::ok, rest_api::receive_body(state_, *p, since_)));
 }
 

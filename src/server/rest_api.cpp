@@ -23,6 +23,7 @@ struct route {
 };
 
 constexpr route routes[] = {
+    {"/", http::verb::get},  // the health check, for clients that do not ask for HTML
     {"/health", http::verb::get},     {"/metrics", http::verb::get},
     {"/config", http::verb::get},     {"/start", http::verb::post},
     {"/start_video", http::verb::post}, {"/send", http::verb::post},
@@ -125,7 +126,7 @@ void rest_api::handle(http_request&& req, const responder& respond) {
   }
 
   auto& sessions = state_.sessions;
-  if (path == "/health") {
+  if (path == "/health" || path == "/") {
     json body = {{"status", "ok"},
                  {"version", PARLEY_VERSION},
                  {"uptime_s", static_cast<std::int64_t>(state_.uptime_s())},
@@ -134,7 +135,10 @@ void rest_api::handle(http_request&& req, const responder& respond) {
                   {{"text", sessions.waiting(chat_type::text)},
                    {"video", sessions.waiting(chat_type::video)}}},
                  {"sessions", sessions.sessions()}};
-    return send(json_response(req, http::status::ok, body.dump()));
+    auto res = json_response(req, http::status::ok, body.dump());
+    // `/` answers HTML or JSON depending on Accept: caches must know.
+    if (path == "/") res.set(http::field::vary, "Accept");
+    return send(std::move(res));
   }
   if (path == "/metrics") {
     auto res = json_response(req, http::status::ok,

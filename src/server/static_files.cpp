@@ -144,6 +144,10 @@ std::optional<http_reply> static_files::serve_file(const http_request& req,
     fields.set(http::field::etag, etag);
     fields.set(http::field::cache_control,
                immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    // The page at `/` (and the fallback) depends on Accept: HTML or JSON.
+    if (name.size() >= 11 && name.compare(name.size() - 11, 11, "/index.html") == 0) {
+      fields.set(http::field::vary, "Accept");
+    }
   };
 
   const auto if_none_match = req[http::field::if_none_match];

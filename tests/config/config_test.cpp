@@ -519,6 +519,11 @@ TEST(Config, BadSecondsAreAnErrorNamingTheSetting) {
 
 TEST(Config, EmptyHostIsAnError) { EXPECT_TRUE(contains(with_env("HOST", " "), "HOST")); }
 
+TEST(Config, HostMustBeAnIpAddress) {
+  EXPECT_TRUE(contains(with_env("HOST", "nothost"), "HOST"));
+  EXPECT_TRUE(contains(with_env("HOST", "300.1.1.1"), "HOST"));
+}
+
 // --- Help ----------------------------------------------------------------------
 
 TEST(Config, HelpFlagAsksForHelp) {

@@ -880,6 +880,22 @@ TEST_F(SessionManager, TouchKeepsARestUserAlive) {
   EXPECT_EQ(sessions.online(), 0u);
 }
 
+TEST_F(SessionManager, AUserWaitingInALongPollIsNotIdle) {
+  auto& a = sessions.create();
+  sessions.begin_poll(a);
+  clock.advance(limits().rest_idle_timeout * 3);
+  sessions.tick();
+  EXPECT_EQ(sessions.find(a.id), &a) << "polling is not being idle";
+  // The idle clock starts again when the poll ends.
+  sessions.end_poll(a);
+  clock.advance(limits().rest_idle_timeout - 1ms);
+  sessions.tick();
+  EXPECT_EQ(sessions.find(a.id), &a);
+  clock.advance(1ms);
+  sessions.tick();
+  EXPECT_EQ(sessions.online(), 0u);
+}
+
 TEST_F(SessionManager, IdleTimeoutTellsThePartnerTimeout) {
   auto [a, b] = matched_pair();
   sessions.attach(b);

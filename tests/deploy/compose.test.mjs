@@ -173,12 +173,16 @@ describe('Dockerfile', () => {
 
   test('three stages: web client, release server, slim runtime', () => {
     assert.ok(byName.web, 'web stage');
+    // The same scripts the README's commands use (scripts/run.sh).
     assert.match(runs(byName.web), /npm ci/);
-    assert.match(runs(byName.web), /npm run build/);
+    assert.match(runs(byName.web), /bash scripts\/web-build\.sh/);
     assert.ok(byName.server, 'server stage');
     assert.match(runs(byName.server), /bash scripts\/setup\.sh --server-build/);
-    assert.match(runs(byName.server), /cmake --preset release/);
-    assert.match(runs(byName.server), /cmake --build --preset release/);
+    assert.match(runs(byName.server), /bash scripts\/build-server\.sh release/);
+    const runScript = fs.readFileSync(path.join(repoRoot, 'scripts/run.sh'), 'utf8');
+    assert.match(runScript, /bash scripts\/setup\.sh/);
+    assert.match(runScript, /bash scripts\/build-server\.sh release/);
+    assert.match(runScript, /bash scripts\/web-build\.sh/);
     assert.equal(runtime.image, 'debian:12-slim');
   });
 

@@ -151,6 +151,16 @@ TEST(RestApi, LongPollAnswersEmptyAfterItsWait) {
   EXPECT_LT(waited, 5s);
 }
 
+TEST(RestApi, ALongPollLongerThanTheIdleTimeoutKeepsTheUser) {
+  auto cfg = test_config();
+  cfg.session.rest_idle_timeout = 500ms;
+  test_server server(cfg);
+  const auto a = start(server.port());
+  const auto answer = receive(server.port(), a.token, 0, 1.5);  // three idle timeouts
+  EXPECT_EQ(answer["status"], "waiting");
+  EXPECT_EQ(post(server.port(), "/receive", json::object(), a.token).status, 200u);
+}
+
 TEST(RestApi, InterestsAreSharedInTheMatch) {
   test_server server;
   const auto port = server.port();
@@ -196,6 +206,7 @@ TEST(RestApi, ErrorsHaveTheRightStatusAndCode) {
   check(http_request(port, "POST", "/send", "{}", {{"Authorization", "Basic abc"}}), 401,
         "unauthorized");
   check(http_request(port, "GET", "/no/such/thing"), 404, "not_found");
+  check(http_request(port, "POST", "/no/such/thing", "{}"), 404, "not_found");
   const auto wrong_method = http_request(port, "GET", "/send");
   check(wrong_method, 405, "method_not_allowed");
   EXPECT_NE(wrong_method.header("allow").find("POST"), std::string::npos);

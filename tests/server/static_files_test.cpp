@@ -95,14 +95,17 @@ TEST_F(web_tree, ServesTheClientWithHeadersAndEtags) {
   EXPECT_EQ(index.header("content-type"), "text/html; charset=utf-8");
   EXPECT_EQ(index.header("x-content-type-options"), "nosniff");
   EXPECT_NE(index.header("content-security-policy").find("script-src 'self'"), std::string::npos);
-  EXPECT_NE(index.header("content-security-policy").find("connect-src 'self' ws: wss:"),
+  EXPECT_NE(index.header("content-security-policy").find("connect-src 'self';"),
             std::string::npos);
+  EXPECT_EQ(index.header("vary"), "Accept") << "`/` is HTML or JSON depending on Accept";
   EXPECT_EQ(index.header("referrer-policy"), "no-referrer");
   EXPECT_NE(index.header("permissions-policy").find("camera=(self)"), std::string::npos);
   EXPECT_NE(index.header("permissions-policy").find("microphone=(self)"), std::string::npos);
 
   // `/` without Accept: text/html is the health check.
-  EXPECT_EQ(http_request(port, "GET", "/").body_json()["status"], "ok");
+  const auto health = http_request(port, "GET", "/");
+  EXPECT_EQ(health.body_json()["status"], "ok");
+  EXPECT_EQ(health.header("vary"), "Accept");
 
   const auto js = http_request(port, "GET", "/assets/app-1234.js");
   ASSERT_EQ(js.status, 200u);
@@ -122,6 +125,7 @@ TEST_F(web_tree, ServesTheClientWithHeadersAndEtags) {
   EXPECT_NE(fallback.body.find("INDEX"), std::string::npos);
   EXPECT_EQ(http_request(port, "GET", "/missing.js").status, 404u);
   EXPECT_EQ(http_request(port, "POST", "/index.html").status, 405u);
+  EXPECT_EQ(http_request(port, "POST", "/no/such/endpoint").status, 404u);
 }
 
 TEST_F(web_tree, TraversalOverTheWireNeverLeaksOutside) {

@@ -59,6 +59,7 @@ struct participant {
 
   // Liveness.
   bool attached = false;                        ///< a WebSocket holds it
+  unsigned pending_polls = 0;                   ///< REST long polls waiting right now
   steady_time last_seen{};                      ///< last REST call
   std::optional<steady_time> resume_deadline;  ///< while a dropped socket may resume
 };

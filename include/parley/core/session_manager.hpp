@@ -67,6 +67,9 @@ public:
 
   /// A REST call from `p`: it is still there.
   void touch(participant& p);
+  /// A long poll of `p` starts or ends: a user waiting in a poll is not idle.
+  void begin_poll(participant& p);
+  void end_poll(participant& p);
   /// A WebSocket now holds `p`: no idle expiry, no resume deadline.
   void attach(participant& p);
   /// The WebSocket holding `p` dropped without a close frame: keep `p` for
