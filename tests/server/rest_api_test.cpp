@@ -175,6 +175,20 @@ TEST(RestApi, InterestsAreSharedInTheMatch) {
   EXPECT_EQ(start(port, "/start").start["status"], "waiting");
 }
 
+TEST(RestApi, InterestsFallBackToAnyoneAfterTheirWait) {
+  auto cfg = test_config();
+  cfg.session.interest_fallback = 600ms;
+  test_server server(cfg);
+  const auto port = server.port();
+  const auto a = start(port, "/start", {{"interests", {"chess"}}});
+  const auto b = start(port, "/start", {{"interests", {"poetry"}}});
+  EXPECT_EQ(b.start["status"], "waiting") << "no shared interest yet";
+  // Within a few ticks of the wait running out, they meet with nothing in common.
+  const auto answer = receive(port, a.token, 0, 5);
+  ASSERT_EQ(answer["status"], "matched") << answer.dump();
+  EXPECT_EQ(answer["events"][0]["common_interests"], json::array());
+}
+
 TEST(RestApi, ErrorsHaveTheRightStatusAndCode) {
   auto cfg = test_config();
   cfg.max_body_bytes = 1024;
