@@ -95,27 +95,29 @@ void session_manager::end(participant& p, leave_reason reason) {
   participants_.erase(p.id);
 }
 
-std::optional<failure> session_manager::send_message(participant& p, std::string_view text) {
+template <class MakeEvent>
+std::optional<failure> session_manager::relay(participant& p, MakeEvent make_event) {
   auto* partner = p.status == participant_status::matched ? find(p.partner) : nullptr;
   if (partner == nullptr) return failure{error_code::not_matched, "you are not in a chat"};
-  push(*partner, events::message(partner->last_seq + 1, text, clock_.unix_ms()));
-  ++messages_relayed_;
+  push(*partner, make_event(partner->last_seq + 1));
   return std::nullopt;
+}
+
+std::optional<failure> session_manager::send_message(participant& p, std::string_view text) {
+  auto refused =
+      relay(p, [&](std::uint64_t seq) { return events::message(seq, text, clock_.unix_ms()); });
+  if (!refused) ++messages_relayed_;
+  return refused;
 }
 
 std::optional<failure> session_manager::send_typing(participant& p, bool active) {
-  auto* partner = p.status == participant_status::matched ? find(p.partner) : nullptr;
-  if (partner == nullptr) return failure{error_code::not_matched, "you are not in a chat"};
-  push(*partner, events::typing(partner->last_seq + 1, active));
-  return std::nullopt;
+  return relay(p, [&](std::uint64_t seq) { return events::typing(seq, active); });
 }
 
 std::optional<failure> session_manager::send_signal(participant& p, std::string_view data_json) {
-  auto* partner = p.status == participant_status::matched ? find(p.partner) : nullptr;
-  if (partner == nullptr) return failure{error_code::not_matched, "you are not in a chat"};
-  push(*partner, events::signal(partner->last_seq + 1, data_json));
-  ++signals_relayed_;
-  return std::nullopt;
+  auto refused = relay(p, [&](std::uint64_t seq) { return events::signal(seq, data_json); });
+  if (!refused) ++signals_relayed_;
+  return refused;
 }
 
 std::vector<event> session_manager::events_after(const participant& p,

@@ -85,7 +85,7 @@ void rest_api::handle(http_request&& req, const responder& respond) {
 
   // Every API answer carries the CORS headers its origin is allowed.
   const bool head = req.method() == http::verb::head;
-  auto finish = [respond, cors, head](http_response res) {
+  auto send = [respond, cors, head](http_response res) {
     if (head) {
       // Same headers as GET, no body.
       const auto length = res.body().size();
@@ -98,7 +98,6 @@ void rest_api::handle(http_request&& req, const responder& respond) {
     }
     respond(http_reply{std::move(res)});
   };
-  auto send = [&](http_response res) { finish(std::move(res)); };
   auto fail = [&](error_code code, std::string_view message) {
     send(error_response(req, code, message));
   };
@@ -267,7 +266,7 @@ void rest_api::handle(http_request&& req, const responder& respond) {
     return send(json_response(req, http::status::ok, receive_body(state_, p, from)));
   }
   // Nothing yet: hold the request until an event arrives or `wait` runs out.
-  auto poll = std::make_shared<long_poll>(state_, p.id, from, std::move(req), std::move(finish));
+  auto poll = std::make_shared<long_poll>(state_, p.id, from, std::move(req), std::move(send));
   poll->start(wait);
 }
 

@@ -102,6 +102,10 @@ private:
   bool wait_over(const participant& p) const;
   void pair(participant& first, participant& second, std::vector<std::string> common);
   void leave_chat(participant& p, leave_reason reason);
+  /// Adds the event `make_event(seq)` to the partner's mailbox, or refuses
+  /// when `p` is not in a chat.
+  template <class MakeEvent>
+  std::optional<failure> relay(participant& p, MakeEvent make_event);
   void push(participant& p, std::string json);
 
   session_limits limits_;
