@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite: the C++ unit and integration tests (ASan + UBSan
-# build, including the load generator's smoke run), the web client's unit
-# tests, the browser end-to-end tests and the nginx deployment tests.
+# build, including the load generator's smoke run), the protocol schema
+# checks, the web client's unit tests, the browser end-to-end tests and the
+# nginx deployment tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -16,7 +17,14 @@ cmake --preset asan >/dev/null
 cmake --build --preset asan
 
 step "C++ tests (ctest)"
-ctest --preset asan -j2 || failed+=("ctest")
+# The integration tests log every message the server sends; the protocol
+# step validates each against docs/protocol.schema.json.
+wire_log=$root/build/asan/wire-log.jsonl
+rm -f "$wire_log"
+PARLEY_WIRE_LOG=$wire_log ctest --preset asan -j2 || failed+=("ctest")
+
+step "protocol schema: the definition, and every message sent in the C++ tests (node:test)"
+bash tests/protocol/run.sh "$wire_log" || failed+=("protocol")
 
 step "web client: build and unit tests (Vitest)"
 bash scripts/web-build.sh --force

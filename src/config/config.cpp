@@ -183,27 +183,27 @@ const setting settings[] = {
      [](const config& c) { return std::to_string(c.max_frame_bytes); },
      [](config& c, std::string_view v) { return set_size(c.max_frame_bytes, v, 256, max_bytes); }},
     {"MAX_TEXT_CHARS", "Longest chat message, in characters",
-     [](const config& c) { return std::to_string(c.session.max_text_chars); },
+     [](const config& c) { return std::to_string(c.chat.max_text_chars); },
      [](config& c, std::string_view v) {
-       return set_size(c.session.max_text_chars, v, 1, 1'000'000);
+       return set_size(c.chat.max_text_chars, v, 1, 1'000'000);
      }},
     {"MAX_SIGNAL_BYTES", "Largest WebRTC signal data object, serialised",
-     [](const config& c) { return std::to_string(c.session.max_signal_bytes); },
+     [](const config& c) { return std::to_string(c.chat.max_signal_bytes); },
      [](config& c, std::string_view v) {
-       return set_size(c.session.max_signal_bytes, v, 64, max_bytes);
+       return set_size(c.chat.max_signal_bytes, v, 64, max_bytes);
      }},
     {"MAX_INTERESTS", "Interests per user",
-     [](const config& c) { return std::to_string(c.session.max_interests); },
-     [](config& c, std::string_view v) { return set_size(c.session.max_interests, v, 0, 100); }},
+     [](const config& c) { return std::to_string(c.chat.max_interests); },
+     [](config& c, std::string_view v) { return set_size(c.chat.max_interests, v, 0, 100); }},
     {"MAX_INTEREST_CHARS", "Characters per interest",
-     [](const config& c) { return std::to_string(c.session.max_interest_chars); },
+     [](const config& c) { return std::to_string(c.chat.max_interest_chars); },
      [](config& c, std::string_view v) {
-       return set_size(c.session.max_interest_chars, v, 1, 200);
+       return set_size(c.chat.max_interest_chars, v, 1, 200);
      }},
     {"MAILBOX_LIMIT", "Events kept per user for /receive and resume",
-     [](const config& c) { return std::to_string(c.session.mailbox_limit); },
+     [](const config& c) { return std::to_string(c.chat.mailbox_limit); },
      [](config& c, std::string_view v) {
-       return set_size(c.session.mailbox_limit, v, 1, 100'000);
+       return set_size(c.chat.mailbox_limit, v, 1, 100'000);
      }},
     {"WS_SEND_QUEUE_BYTES", "Bytes queued to one WebSocket before it is closed as too slow",
      [](const config& c) { return std::to_string(c.ws_send_queue_bytes); },
@@ -216,14 +216,14 @@ const setting settings[] = {
        return set_size(c.max_connections, v, 0, 10'000'000);
      }},
     {"REST_IDLE_TIMEOUT_S", "A REST user that has not called the API for this long is gone",
-     [](const config& c) { return seconds_text(c.session.rest_idle_timeout); },
-     [](config& c, std::string_view v) { return set_seconds(c.session.rest_idle_timeout, v, 0.1); }},
+     [](const config& c) { return seconds_text(c.chat.rest_idle_timeout); },
+     [](config& c, std::string_view v) { return set_seconds(c.chat.rest_idle_timeout, v, 0.1); }},
     {"INTEREST_FALLBACK_S", "How long a user with interests waits for a shared one",
-     [](const config& c) { return seconds_text(c.session.interest_fallback); },
-     [](config& c, std::string_view v) { return set_seconds(c.session.interest_fallback, v, 0); }},
+     [](const config& c) { return seconds_text(c.chat.interest_fallback); },
+     [](config& c, std::string_view v) { return set_seconds(c.chat.interest_fallback, v, 0); }},
     {"RESUME_GRACE_S", "How long a dropped WebSocket's user can be resumed",
-     [](const config& c) { return seconds_text(c.session.resume_grace); },
-     [](config& c, std::string_view v) { return set_seconds(c.session.resume_grace, v, 0); }},
+     [](const config& c) { return seconds_text(c.chat.resume_grace); },
+     [](config& c, std::string_view v) { return set_seconds(c.chat.resume_grace, v, 0); }},
     {"RECEIVE_MAX_WAIT_S", "Longest /receive long poll",
      [](const config& c) { return seconds_text(c.receive_max_wait); },
      [](config& c, std::string_view v) { return set_seconds(c.receive_max_wait, v, 0); }},

@@ -15,9 +15,8 @@ std::string_view to_string(error_code code) noexcept {
     case error_code::unknown_type: return "unknown_type";
     case error_code::replaced: return "replaced";
     case error_code::forbidden: return "forbidden";
-    case error_code::internal_error: return "internal_error";
   }
-  return "internal_error";
+  return "bad_request";
 }
 
 }  // namespace parley

@@ -1,6 +1,6 @@
-#include "parley/server/http_types.hpp"
+#include "http_types.hpp"
 
-#include <nlohmann/json.hpp>
+#include "parley/protocol/server_messages.hpp"
 
 namespace parley {
 
@@ -17,7 +17,6 @@ http::status status_of(error_code code) noexcept {
     case error_code::unknown_type: return http::status::bad_request;
     case error_code::replaced: return http::status::conflict;
     case error_code::forbidden: return http::status::forbidden;
-    case error_code::internal_error: return http::status::internal_server_error;
   }
   return http::status::internal_server_error;
 }
@@ -42,24 +41,37 @@ void add_security_headers(http::fields& fields) {
              "camera=(self), microphone=(self), geolocation=(), payment=(), usb=()");
 }
 
-http_response json_response(const http_request& req, http::status status, std::string body) {
-  http_response res{status, req.version()};
+reply_shape shape_of(const http_request& req) {
+  return {req.version(), req.keep_alive(), req.method() == http::verb::head, std::nullopt};
+}
+
+http_response json_response(const reply_shape& shape, http::status status, std::string body) {
+  http_response res{status, shape.version};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
   add_security_headers(res.base());
-  res.keep_alive(req.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
+  if (shape.cors) {
+    res.set(http::field::access_control_allow_origin, *shape.cors);
+    res.set(http::field::vary, "Origin");
+  }
+  res.keep_alive(shape.keep_alive);
+  const auto length = body.size();
+  // HEAD: the same headers as GET, no body.
+  if (!shape.head) res.body() = std::move(body);
+  res.content_length(length);
   return res;
 }
 
-http_response error_response(const http_request& req, error_code code, std::string_view message) {
-  nlohmann::json body = {{"error", {{"code", to_string(code)}, {"message", message}}}};
-  return json_response(req, status_of(code), body.dump());
+http_response error_response(const reply_shape& shape, const failure& f) {
+  return json_response(shape, status_of(f.code), server_messages::error_body(f));
 }
 
-http_response error_response(const http_request& req, const failure& f) {
-  return error_response(req, f.code, f.message);
+http_response json_response(const http_request& req, http::status status, std::string body) {
+  return json_response(shape_of(req), status, std::move(body));
+}
+
+http_response error_response(const http_request& req, error_code code, std::string_view message) {
+  return error_response(shape_of(req), failure{code, std::string(message)});
 }
 
 }  // namespace parley

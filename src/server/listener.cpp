@@ -1,15 +1,20 @@
-#include "parley/server/listener.hpp"
+#include "listener.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include "parley/server/http_session.hpp"
-#include "parley/server/server_state.hpp"
 
 namespace parley {
 using tcp = boost::asio::ip::tcp;
 
-listener::listener(server_state& state, const tcp::endpoint& endpoint)
-    : state_(state), acceptor_(state.ioc), retry_timer_(state.ioc) {
+listener::listener(boost::asio::io_context& ioc, const tcp::endpoint& endpoint,
+                   const connection_tracker& connections, metrics& stats,
+                   connection_handler on_connection)
+    : ioc_(ioc),
+      connections_(connections),
+      stats_(stats),
+      on_connection_(std::move(on_connection)),
+      acceptor_(ioc),
+      retry_timer_(ioc) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(boost::asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -27,7 +32,7 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-  acceptor_.async_accept(state_.ioc, [self = shared_from_this()](boost::system::error_code ec,
+  acceptor_.async_accept(ioc_, [self = shared_from_this()](boost::system::error_code ec,
                                                                  tcp::socket socket) {
     self->on_accept(ec, std::move(socket));
   });
@@ -44,14 +49,14 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (state_.open_connections >= state_.max_connections) {
-    state_.stats.count_connection_refused();
-    spdlog::warn("connection cap ({}) reached; refusing a connection", state_.max_connections);
+  if (connections_.full()) {
+    stats_.count_connection_refused();
+    spdlog::warn("connection cap ({}) reached; refusing a connection", connections_.limit());
     socket.close(ec);
   } else {
     // Chat frames are small and latency-bound: never wait to coalesce them.
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<http_session>(std::move(socket), state_)->run();
+    on_connection_(std::move(socket));
   }
   do_accept();
 }

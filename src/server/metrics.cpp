@@ -1,8 +1,8 @@
-#include "parley/server/metrics.hpp"
+#include "metrics.hpp"
 
 #include <sstream>
 
-#include "parley/core/session_manager.hpp"
+#include "parley/core/switchboard.hpp"
 
 namespace parley {
 
@@ -11,25 +11,25 @@ void metrics::count_http(unsigned status) noexcept {
   if (cls >= 1 && cls <= 5) ++http_by_class_[cls - 1];
 }
 
-std::string metrics::render(const session_manager& sessions, std::size_t open_connections,
+std::string metrics::render(const switchboard& board, std::size_t open_connections,
                             std::size_t open_websockets, double uptime_s) const {
   std::ostringstream out;
   auto family = [&](const char* name, const char* type, const char* help) {
     out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
   };
   family("parley_users_online", "gauge", "Participants known to the server.");
-  out << "parley_users_online " << sessions.online() << '\n';
+  out << "parley_users_online " << board.online() << '\n';
   family("parley_users_waiting", "gauge", "Participants waiting for a partner, by chat type.");
-  out << "parley_users_waiting{chat_type=\"text\"} " << sessions.waiting(chat_type::text) << '\n';
-  out << "parley_users_waiting{chat_type=\"video\"} " << sessions.waiting(chat_type::video) << '\n';
+  out << "parley_users_waiting{chat_type=\"text\"} " << board.waiting(chat_type::text) << '\n';
+  out << "parley_users_waiting{chat_type=\"video\"} " << board.waiting(chat_type::video) << '\n';
   family("parley_sessions_active", "gauge", "Chats in progress.");
-  out << "parley_sessions_active " << sessions.sessions() << '\n';
+  out << "parley_sessions_active " << board.chats() << '\n';
   family("parley_matches_total", "counter", "Pairs matched since start.");
-  out << "parley_matches_total " << sessions.matches_total() << '\n';
+  out << "parley_matches_total " << board.matches_total() << '\n';
   family("parley_messages_relayed_total", "counter", "Chat messages relayed.");
-  out << "parley_messages_relayed_total " << sessions.messages_relayed() << '\n';
+  out << "parley_messages_relayed_total " << board.messages_relayed() << '\n';
   family("parley_signals_relayed_total", "counter", "WebRTC signals relayed.");
-  out << "parley_signals_relayed_total " << sessions.signals_relayed() << '\n';
+  out << "parley_signals_relayed_total " << board.signals_relayed() << '\n';
   family("parley_http_requests_total", "counter", "HTTP responses by status class.");
   for (std::size_t i = 0; i < http_by_class_.size(); ++i) {
     out << "parley_http_requests_total{status_class=\"" << i + 1 << "xx\"} " << http_by_class_[i]

@@ -8,16 +8,24 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
-#include <nlohmann/json.hpp>
+#include <optional>
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
-#include "parley/server/listener.hpp"
-#include "parley/server/server_state.hpp"
+#include "connection_tracker.hpp"
+#include "http_connection.hpp"
+#include "listener.hpp"
+#include "metrics.hpp"
+#include "origin_policy.hpp"
+#include "parley/app/chat_service.hpp"
+#include "rest_router.hpp"
+#include "static_files.hpp"
+#include "websocket_connection.hpp"
 
 namespace parley {
 namespace {
 
+namespace net = boost::asio;
 using namespace std::chrono_literals;
 
 /// Session timers run this often: interest waits and grace periods are
@@ -38,33 +46,68 @@ std::size_t raise_file_limit() {
   return static_cast<std::size_t>(limit.rlim_cur);
 }
 
+http_settings http_settings_of(const config& cfg) {
+  return {cfg.keep_alive_timeout, cfg.request_timeout, cfg.send_timeout, cfg.max_body_bytes,
+          cfg.trusted_proxies};
+}
+
+websocket_settings websocket_settings_of(const config& cfg) {
+  return {cfg.request_timeout, cfg.ws_ping_interval, cfg.send_timeout, cfg.max_frame_bytes,
+          cfg.ws_send_queue_bytes};
+}
+
+rest_settings rest_settings_of(const config& cfg) {
+  client_limits limits;
+  limits.max_message_chars = cfg.chat.max_text_chars;
+  limits.max_interests = cfg.chat.max_interests;
+  limits.max_interest_chars = cfg.chat.max_interest_chars;
+  limits.max_signal_bytes = cfg.chat.max_signal_bytes;
+  limits.interest_fallback = cfg.chat.interest_fallback;
+  limits.max_frame_bytes = cfg.max_frame_bytes;
+  limits.max_body_bytes = cfg.max_body_bytes;
+  return {cfg.receive_max_wait, cfg.ice_servers, limits};
+}
+
 }  // namespace
 
+/// Everything the server owns. The application objects come before the
+/// io_context: handlers still queued when it is destroyed (a forced stop)
+/// may own connections whose destructors use them.
 struct server::impl {
-  explicit impl(const config& cfg)
-      : ioc(1), state(ioc, cfg), signals(ioc, SIGINT, SIGTERM), tick_timer(ioc), push_timer(ioc),
-        drain_timer(ioc), deadline_timer(ioc) {}
+  explicit impl(const config& settings)
+      : cfg(settings),
+        chats(cfg.chat, clock, tokens),
+        origins(cfg.allowed_origins, cfg.cors_origins),
+        files(cfg.web_root),
+        http(http_settings_of(cfg)),
+        websocket(websocket_settings_of(cfg)),
+        ioc(1),
+        api(ioc, chats, origins, connections, stats, rest_settings_of(cfg)),
+        signals(ioc, SIGINT, SIGTERM),
+        tick_timer(ioc),
+        push_timer(ioc),
+        drain_timer(ioc),
+        deadline_timer(ioc) {}
+
+  http_connection::parts connection_parts() {
+    return {ioc, http, websocket, api, files, origins, chats, connections, stats};
+  }
 
   void start_timers() {
     tick_timer.expires_after(tick_interval);
     tick_timer.async_wait([this](boost::system::error_code ec) {
-      if (ec || state.stopping) return;
-      state.sessions.tick();
+      if (ec || connections.stopping()) return;
+      chats.tick();
       start_timers();
     });
   }
 
   void start_online_push() {
-    push_timer.expires_after(state.cfg.online_push_interval);
+    push_timer.expires_after(cfg.online_push_interval);
     push_timer.async_wait([this](boost::system::error_code ec) {
-      if (ec || state.stopping) return;
-      const auto online = state.sessions.online();
+      if (ec || connections.stopping()) return;
       // Only changes are pushed, and at most once per interval.
-      if (online != last_online_pushed) {
-        last_online_pushed = online;
-        state.registry.broadcast(std::make_shared<const std::string>(
-            nlohmann::json{{"type", "online"}, {"count", online}}.dump()));
-      }
+      chats.push_online_count();
       start_online_push();
     });
   }
@@ -72,7 +115,7 @@ struct server::impl {
   void wait_for_signal() {
     signals.async_wait([this](boost::system::error_code ec, int signal) {
       if (ec) return;
-      if (state.stopping) {
+      if (connections.stopping()) {
         spdlog::warn("second signal {}: stopping now", signal);
         ioc.stop();
         return;
@@ -85,24 +128,24 @@ struct server::impl {
   }
 
   void begin_shutdown() {
-    if (state.stopping) return;
-    state.stopping = true;
+    if (connections.stopping()) return;
     if (acceptor) acceptor->stop();
     tick_timer.cancel();
     push_timer.cancel();
-    state.registry.shutdown();
-    deadline_timer.expires_after(state.cfg.shutdown_grace);
+    // Long polls are answered, WebSockets closed with 1001, idle HTTP
+    // connections closed.
+    connections.shutdown();
+    deadline_timer.expires_after(cfg.shutdown_grace);
     deadline_timer.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
-      spdlog::warn("shutdown grace over with {} connections open; exiting",
-                   state.open_connections);
+      spdlog::warn("shutdown grace over with {} connections open; exiting", connections.open());
       ioc.stop();
     });
     check_drained();
   }
 
   void check_drained() {
-    if (state.open_connections == 0) {
+    if (connections.open() == 0) {
       // Nothing in flight: let run() return.
       deadline_timer.cancel();
       signals.cancel();
@@ -114,15 +157,25 @@ struct server::impl {
     });
   }
 
+  const config cfg;
+  system_time_source clock;
+  random_token_source tokens;
+  chat_service chats;
+  origin_policy origins;
+  static_files files;
+  metrics stats;
+  connection_tracker connections;
+  const http_settings http;
+  const websocket_settings websocket;
+
   net::io_context ioc;
-  server_state state;
+  rest_router api;
   net::signal_set signals;
   net::steady_timer tick_timer;
   net::steady_timer push_timer;
   net::steady_timer drain_timer;
   net::steady_timer deadline_timer;
   std::shared_ptr<listener> acceptor;
-  std::size_t last_online_pushed = 0;
 };
 
 server::server(const config& cfg) : impl_(std::make_unique<impl>(cfg)) {}
@@ -130,28 +183,32 @@ server::server(const config& cfg) : impl_(std::make_unique<impl>(cfg)) {}
 server::~server() = default;
 
 void server::open() {
-  auto& state = impl_->state;
+  auto& i = *impl_;
+  const auto& cfg = i.cfg;
   boost::system::error_code ec;
-  const auto address = net::ip::make_address(state.cfg.host, ec);
-  if (ec) throw std::runtime_error("invalid HOST '" + state.cfg.host + "': " + ec.message());
+  const auto address = net::ip::make_address(cfg.host, ec);
+  if (ec) throw std::runtime_error("invalid HOST '" + cfg.host + "': " + ec.message());
   try {
-    impl_->acceptor = std::make_shared<listener>(
-        state, net::ip::tcp::endpoint{address, state.cfg.port});
+    i.acceptor = std::make_shared<listener>(
+        i.ioc, net::ip::tcp::endpoint{address, cfg.port}, i.connections, i.stats,
+        [&i](net::ip::tcp::socket&& socket) {
+          std::make_shared<http_connection>(std::move(socket), i.connection_parts())->run();
+        });
   } catch (const boost::system::system_error& e) {
-    throw std::runtime_error("cannot listen on " + state.cfg.host + ":" +
-                             std::to_string(state.cfg.port) + ": " + e.code().message());
+    throw std::runtime_error("cannot listen on " + cfg.host + ":" + std::to_string(cfg.port) +
+                             ": " + e.code().message());
   }
 
   const auto file_limit = raise_file_limit();
   const auto derived_cap = file_limit > reserved_descriptors * 2 ? file_limit - reserved_descriptors
                                                                  : file_limit / 2;
-  state.max_connections =
-      state.cfg.max_connections != 0 ? std::min(state.cfg.max_connections, derived_cap) : derived_cap;
-  spdlog::info("open-file limit {}; at most {} connections", file_limit, state.max_connections);
-  if (!state.files.available()) {
-    spdlog::warn("web client not found at WEB_ROOT '{}': serving the API only", state.cfg.web_root);
+  i.connections.set_limit(cfg.max_connections != 0 ? std::min(cfg.max_connections, derived_cap)
+                                                    : derived_cap);
+  spdlog::info("open-file limit {}; at most {} connections", file_limit, i.connections.limit());
+  if (!i.files.available()) {
+    spdlog::warn("web client not found at WEB_ROOT '{}': serving the API only", cfg.web_root);
   } else {
-    spdlog::info("serving the web client from {}", state.files.root().string());
+    spdlog::info("serving the web client from {}", i.files.root().string());
   }
 }
 

@@ -1,4 +1,4 @@
-#include "parley/server/static_files.hpp"
+#include "static_files.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/file_body.hpp>
@@ -7,19 +7,10 @@
 #include <system_error>
 #include <vector>
 
+#include "parley/text/hex.hpp"
+
 namespace parley {
 namespace fs = std::filesystem;
-
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
@@ -28,8 +19,8 @@ std::optional<std::string> percent_decode(std::string_view text) {
     char c = text[i];
     if (c == '%') {
       if (i + 2 >= text.size()) return std::nullopt;
-      const int hi = hex_value(text[i + 1]);
-      const int lo = hex_value(text[i + 2]);
+      const int hi = hex_digit_value(text[i + 1]);
+      const int lo = hex_digit_value(text[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       c = static_cast<char>(hi * 16 + lo);
       i += 2;

@@ -98,21 +98,21 @@ const std::vector<setting_probe>& probes() {
        [](const config& c) { return c.ice_servers == list{"stun:stun.example.org:3478"}; }},
       {"MAX_BODY_BYTES", "1000", [](const config& c) { return c.max_body_bytes == 1000; }},
       {"MAX_FRAME_BYTES", "2000", [](const config& c) { return c.max_frame_bytes == 2000; }},
-      {"MAX_TEXT_CHARS", "77", [](const config& c) { return c.session.max_text_chars == 77; }},
+      {"MAX_TEXT_CHARS", "77", [](const config& c) { return c.chat.max_text_chars == 77; }},
       {"MAX_SIGNAL_BYTES", "4096",
-       [](const config& c) { return c.session.max_signal_bytes == 4096; }},
-      {"MAX_INTERESTS", "3", [](const config& c) { return c.session.max_interests == 3; }},
+       [](const config& c) { return c.chat.max_signal_bytes == 4096; }},
+      {"MAX_INTERESTS", "3", [](const config& c) { return c.chat.max_interests == 3; }},
       {"MAX_INTEREST_CHARS", "12",
-       [](const config& c) { return c.session.max_interest_chars == 12; }},
-      {"MAILBOX_LIMIT", "50", [](const config& c) { return c.session.mailbox_limit == 50; }},
+       [](const config& c) { return c.chat.max_interest_chars == 12; }},
+      {"MAILBOX_LIMIT", "50", [](const config& c) { return c.chat.mailbox_limit == 50; }},
       {"WS_SEND_QUEUE_BYTES", "65536",
        [](const config& c) { return c.ws_send_queue_bytes == 65536; }},
       {"MAX_CONNECTIONS", "500", [](const config& c) { return c.max_connections == 500; }},
       {"REST_IDLE_TIMEOUT_S", "90",
-       [](const config& c) { return c.session.rest_idle_timeout == 90s; }},
+       [](const config& c) { return c.chat.rest_idle_timeout == 90s; }},
       {"INTEREST_FALLBACK_S", "4.5",
-       [](const config& c) { return c.session.interest_fallback == 4500ms; }},
-      {"RESUME_GRACE_S", "2", [](const config& c) { return c.session.resume_grace == 2s; }},
+       [](const config& c) { return c.chat.interest_fallback == 4500ms; }},
+      {"RESUME_GRACE_S", "2", [](const config& c) { return c.chat.resume_grace == 2s; }},
       {"RECEIVE_MAX_WAIT_S", "15", [](const config& c) { return c.receive_max_wait == 15s; }},
       {"WS_PING_INTERVAL_S", "7", [](const config& c) { return c.ws_ping_interval == 7s; }},
       {"REQUEST_TIMEOUT_S", "3", [](const config& c) { return c.request_timeout == 3s; }},
@@ -164,14 +164,14 @@ void expect_same(const config& a, const config& b) {
   EXPECT_EQ(a.send_timeout, b.send_timeout);
   EXPECT_EQ(a.online_push_interval, b.online_push_interval);
   EXPECT_EQ(a.shutdown_grace, b.shutdown_grace);
-  EXPECT_EQ(a.session.mailbox_limit, b.session.mailbox_limit);
-  EXPECT_EQ(a.session.max_text_chars, b.session.max_text_chars);
-  EXPECT_EQ(a.session.max_signal_bytes, b.session.max_signal_bytes);
-  EXPECT_EQ(a.session.max_interests, b.session.max_interests);
-  EXPECT_EQ(a.session.max_interest_chars, b.session.max_interest_chars);
-  EXPECT_EQ(a.session.interest_fallback, b.session.interest_fallback);
-  EXPECT_EQ(a.session.rest_idle_timeout, b.session.rest_idle_timeout);
-  EXPECT_EQ(a.session.resume_grace, b.session.resume_grace);
+  EXPECT_EQ(a.chat.mailbox_limit, b.chat.mailbox_limit);
+  EXPECT_EQ(a.chat.max_text_chars, b.chat.max_text_chars);
+  EXPECT_EQ(a.chat.max_signal_bytes, b.chat.max_signal_bytes);
+  EXPECT_EQ(a.chat.max_interests, b.chat.max_interests);
+  EXPECT_EQ(a.chat.max_interest_chars, b.chat.max_interest_chars);
+  EXPECT_EQ(a.chat.interest_fallback, b.chat.interest_fallback);
+  EXPECT_EQ(a.chat.rest_idle_timeout, b.chat.rest_idle_timeout);
+  EXPECT_EQ(a.chat.resume_grace, b.chat.resume_grace);
 }
 
 bool contains(const std::string& text, std::string_view part) {
@@ -190,12 +190,12 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   EXPECT_TRUE(c.allowed_origins.empty());
   EXPECT_TRUE(c.ice_servers.empty());
   EXPECT_EQ(c.max_body_bytes, 64u * 1024);
-  EXPECT_EQ(c.session.mailbox_limit, 256u);
-  EXPECT_EQ(c.session.max_text_chars, 2000u);
-  EXPECT_EQ(c.session.max_signal_bytes, 48u * 1024);
-  EXPECT_EQ(c.session.interest_fallback, 10s);
-  EXPECT_EQ(c.session.resume_grace, 10s);
-  EXPECT_EQ(c.session.rest_idle_timeout, 60s);
+  EXPECT_EQ(c.chat.mailbox_limit, 256u);
+  EXPECT_EQ(c.chat.max_text_chars, 2000u);
+  EXPECT_EQ(c.chat.max_signal_bytes, 48u * 1024);
+  EXPECT_EQ(c.chat.interest_fallback, 10s);
+  EXPECT_EQ(c.chat.resume_grace, 10s);
+  EXPECT_EQ(c.chat.rest_idle_timeout, 60s);
   EXPECT_EQ(c.receive_max_wait, 30s);
   expect_same(c, config{});
 }
@@ -506,8 +506,8 @@ TEST(Config, SecondsAcceptFractions) {
   p.env["RESUME_GRACE_S"] = "2.5";
   p.env["INTEREST_FALLBACK_S"] = "0";
   const auto c = load_ok(p);
-  EXPECT_EQ(c.session.resume_grace, 2500ms);
-  EXPECT_EQ(c.session.interest_fallback, 0ms);
+  EXPECT_EQ(c.chat.resume_grace, 2500ms);
+  EXPECT_EQ(c.chat.interest_fallback, 0ms);
 }
 
 TEST(Config, BadSecondsAreAnErrorNamingTheSetting) {

@@ -5,7 +5,7 @@
 
 #include "parley/core/time_source.hpp"
 
-namespace parley::test {
+namespace parley::testing {
 
 /// A clock that only moves when the test says so: every timeout of the core
 /// is driven deterministically, without sleeping.
@@ -29,4 +29,4 @@ private:
   std::int64_t unix_ms_ = 1'700'000'000'000;
 };
 
-}  // namespace parley::test
+}  // namespace parley::testing

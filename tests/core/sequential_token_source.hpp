@@ -6,7 +6,7 @@
 
 #include "parley/core/token_source.hpp"
 
-namespace parley::test {
+namespace parley::testing {
 
 /// Predictable identifiers: a counter, hex-encoded and zero-padded to
 /// `2 * bytes` characters like the real source, so each value is distinct.
@@ -27,4 +27,4 @@ private:
   std::uint64_t next_ = 1;
 };
 
-}  // namespace parley::test
+}  // namespace parley::testing

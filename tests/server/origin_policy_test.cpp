@@ -1,4 +1,4 @@
-#include "parley/server/origin_policy.hpp"
+#include "origin_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -153,7 +153,7 @@ TEST(RestApi, LongPollAnswersEmptyAfterItsWait) {
 
 TEST(RestApi, ALongPollLongerThanTheIdleTimeoutKeepsTheUser) {
   auto cfg = test_config();
-  cfg.session.rest_idle_timeout = 500ms;
+  cfg.chat.rest_idle_timeout = 500ms;
   test_server server(cfg);
   const auto a = start(server.port());
   const auto answer = receive(server.port(), a.token, 0, 1.5);  // three idle timeouts
@@ -177,7 +177,7 @@ TEST(RestApi, InterestsAreSharedInTheMatch) {
 
 TEST(RestApi, InterestsFallBackToAnyoneAfterTheirWait) {
   auto cfg = test_config();
-  cfg.session.interest_fallback = 600ms;
+  cfg.chat.interest_fallback = 600ms;
   test_server server(cfg);
   const auto port = server.port();
   const auto a = start(port, "/start", {{"interests", {"chess"}}});
@@ -192,7 +192,7 @@ TEST(RestApi, InterestsFallBackToAnyoneAfterTheirWait) {
 TEST(RestApi, ErrorsHaveTheRightStatusAndCode) {
   auto cfg = test_config();
   cfg.max_body_bytes = 1024;
-  cfg.session.max_text_chars = 10;
+  cfg.chat.max_text_chars = 10;
   test_server server(cfg);
   const auto port = server.port();
   const auto a = start(port);
@@ -233,6 +233,27 @@ TEST(RestApi, ErrorsHaveTheRightStatusAndCode) {
         "payload_too_large");
 }
 
+TEST(RestApi, EveryAuthenticatedEndpointRefusesAnotherSessionId) {
+  test_server server;
+  const auto port = server.port();
+  const auto a = start(port);
+  const auto b = start(port);
+  const auto session = b.start["session_id"].get<std::string>();
+  ASSERT_FALSE(session.empty());
+  const auto c = start(port);  // waiting alone
+  // c names the pair's chat on every endpoint: refused, and it reads nothing of theirs.
+  for (const auto* path : {"/receive", "/next", "/typing", "/send", "/signal", "/disconnect"}) {
+    json body = {{"session_id", session}, {"active", true}, {"text", "x"}, {"data", json::object()}};
+    const auto res = post(port, path, body, c.token);
+    EXPECT_EQ(res.status, 409u) << path << " " << res.body;
+    EXPECT_EQ(error_code_of(res), "session_mismatch") << path;
+  }
+  // The pair itself, naming its own chat, is served.
+  const auto own = post(port, "/receive", {{"session_id", session}}, a.token);
+  EXPECT_EQ(own.status, 200u) << own.body;
+  EXPECT_EQ(own.body_json()["session_id"], session);
+}
+
 TEST(RestApi, AThirdUserCannotReadOrWriteThePairsSession) {
   test_server server;
   const auto port = server.port();
@@ -262,7 +283,7 @@ TEST(RestApi, AThirdUserCannotReadOrWriteThePairsSession) {
 
 TEST(RestApi, IdleRestUserTimesOutAndThePartnerIsTold) {
   auto cfg = test_config();
-  cfg.session.rest_idle_timeout = 700ms;
+  cfg.chat.rest_idle_timeout = 700ms;
   test_server server(cfg);
   const auto port = server.port();
   const auto a = start(port);
@@ -323,7 +344,24 @@ TEST(RestApi, HealthConfigAndMetrics) {
 
 TEST(RestApi, EmptyIceServersGiveAnEmptyList) {
   test_server server;
-  EXPECT_EQ(http_request(server.port(), "GET", "/config").body_json(), json({{"ice_servers", json::array()}}));
+  EXPECT_EQ(http_request(server.port(), "GET", "/config").body_json()["ice_servers"], json::array());
+}
+
+TEST(RestApi, ConfigTellsTheLimitsInForce) {
+  auto cfg = test_config();
+  cfg.chat.max_text_chars = 140;
+  cfg.chat.max_interests = 3;
+  cfg.chat.max_interest_chars = 12;
+  cfg.chat.interest_fallback = std::chrono::milliseconds(2500);
+  test_server server(cfg);
+  const auto limits = http_request(server.port(), "GET", "/config").body_json()["limits"];
+  EXPECT_EQ(limits["max_message_chars"], 140);
+  EXPECT_EQ(limits["max_interests"], 3);
+  EXPECT_EQ(limits["max_interest_chars"], 12);
+  EXPECT_DOUBLE_EQ(limits["interest_fallback_s"].get<double>(), 2.5);
+  EXPECT_EQ(limits["max_signal_bytes"], cfg.chat.max_signal_bytes);
+  EXPECT_EQ(limits["max_frame_bytes"], cfg.max_frame_bytes);
+  EXPECT_EQ(limits["max_body_bytes"], cfg.max_body_bytes);
 }
 
 TEST(RestApi, CorsPreflightAndHeadersFollowCorsOrigins) {

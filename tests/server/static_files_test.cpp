@@ -1,6 +1,6 @@
 // Static files: path resolution (unit) and serving over real sockets.
 
-#include "parley/server/static_files.hpp"
+#include "static_files.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,5 @@
 #include "test_client.hpp"
+#include "wire_log.hpp"
 
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -76,6 +77,7 @@ http_result http_request(std::uint16_t port, const std::string& method, const st
     out.headers[lower(std::string(field.name_string()))] = std::string(field.value());
   }
   out.body = res.body();
+  log_rest_answer(method, target, out.status, out.header("content-type"), out.body);
   beast::error_code ec;
   socket.shutdown(tcp::socket::shutdown_both, ec);
   return out;
@@ -127,6 +129,7 @@ struct ws_client::impl : std::enable_shared_from_this<impl> {
         return;
       }
       self->frames.push_back(beast::buffers_to_string(self->buffer.data()));
+      log_websocket_frame(self->frames.back());
       self->buffer.consume(self->buffer.size());
       self->cv.notify_all();
       if (!self->paused) {

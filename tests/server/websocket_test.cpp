@@ -75,6 +75,20 @@ TEST(WebSocket, TwoSocketsMatchWithExactlyOneInitiator) {
   EXPECT_NE(p.ma["initiator"].get<bool>(), p.mb["initiator"].get<bool>());
 }
 
+TEST(WebSocket, ACommandNamingAnotherChatIsASessionMismatch) {
+  test_server server;
+  client_io io;
+  pair_of_peers p(io, server.port());
+  p.a.ws->send({{"type", "signal"}, {"session_id", "0123456789abcdef01234567"}, {"data", {{"x", 1}}}});
+  expect_error(*p.a.ws, "session_mismatch");
+  EXPECT_FALSE(p.b.ws->try_receive(300ms)) << "the partner must see nothing";
+  // Naming its own chat, the same signal goes through.
+  p.a.ws->send({{"type", "signal"}, {"session_id", p.ma["session_id"]}, {"data", {{"x", 1}}}});
+  const auto relayed = p.b.ws->receive();
+  EXPECT_EQ(relayed["type"], "signal");
+  EXPECT_EQ(relayed["data"], json({{"x", 1}}));
+}
+
 TEST(WebSocket, SignalsArriveUnchangedInOrderAndOnlyAtThePartner) {
   test_server server;
   client_io io;
@@ -183,7 +197,7 @@ TEST(WebSocket, CloseFrameThenAbruptDisconnectStillCountsAsLeaving) {
   // What a closing browser tab does: a close frame, then the TCP connection
   // goes away before the close handshake completes.
   auto cfg = test_config();
-  cfg.session.resume_grace = std::chrono::seconds(60);  // a mere drop would stay silent
+  cfg.chat.resume_grace = std::chrono::seconds(60);  // a mere drop would stay silent
   test_server server(cfg);
   client_io io;
   peer b(io, server.port());
@@ -305,7 +319,7 @@ TEST(WebSocket, ResumeAfterADropReplaysMissedEvents) {
 
 TEST(WebSocket, GraceExpiryTellsThePartnerDisconnected) {
   auto cfg = test_config();
-  cfg.session.resume_grace = 500ms;
+  cfg.chat.resume_grace = 500ms;
   test_server server(cfg);
   client_io io;
   pair_of_peers p(io, server.port());
@@ -322,7 +336,7 @@ TEST(WebSocket, GraceExpiryTellsThePartnerDisconnected) {
 
 TEST(WebSocket, BadInputGetsAnErrorAndTheConnectionStaysOpen) {
   auto cfg = test_config();
-  cfg.session.max_text_chars = 20;
+  cfg.chat.max_text_chars = 20;
   test_server server(cfg);
   client_io io;
   peer a(io, server.port());
@@ -363,7 +377,7 @@ TEST(WebSocket, BadInputGetsAnErrorAndTheConnectionStaysOpen) {
 
 TEST(WebSocket, SignalOverMaxSignalBytesIsRefused) {
   auto cfg = test_config();
-  cfg.session.max_signal_bytes = 1000;
+  cfg.chat.max_signal_bytes = 1000;
   test_server server(cfg);
   client_io io;
   pair_of_peers p(io, server.port());

@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "parley/core/session_limits.hpp"
+#include "parley/core/chat_limits.hpp"
 
 namespace parley {
 
@@ -49,7 +49,7 @@ struct config {
   std::chrono::milliseconds online_push_interval = std::chrono::seconds(3);
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
 
-  session_limits session;
+  chat_limits chat;
 };
 
 /// Where settings come from, injected so tests need no files or environment.

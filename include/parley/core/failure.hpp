@@ -19,7 +19,6 @@ enum class error_code {
   unknown_type,
   replaced,
   forbidden,
-  internal_error,
 };
 
 std::string_view to_string(error_code code) noexcept;

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <boost/container/devector.hpp>
 #include <cstdint>
 #include <list>
 #include <optional>
@@ -9,7 +8,7 @@
 #include <vector>
 
 #include "parley/core/chat_type.hpp"
-#include "parley/core/event.hpp"
+#include "parley/core/mailbox.hpp"
 #include "parley/core/time_source.hpp"
 
 namespace parley {
@@ -26,12 +25,8 @@ enum class participant_status {
 
 std::string_view to_string(participant_status status) noexcept;
 
-struct participant;
-/// The id of the chat `p` is in now; empty when it is not matched.
-std::string_view current_session_id(const participant& p) noexcept;
-
 /// One stranger: the identity behind a token, whether it came over REST or a
-/// WebSocket. Owned by the session_manager; read-only for everyone else.
+/// WebSocket. Owned by the switchboard; read-only for everyone else.
 struct participant {
   participant_id id = 0;
   std::string user_id;  ///< public
@@ -47,13 +42,13 @@ struct participant {
   steady_time queued_at{};
   bool interest_wait_over = false;
 
-  // While matched.
+  // While matched, and while `ended` (the chat that just ended, so that a
+  // client naming it can still collect the partner's departure).
   participant_id partner = 0;
-  std::string session_id;
+  std::string chat_id;
   bool initiator = false;
 
-  // The mailbox: the last events, oldest first, with increasing seq.
-  boost::container::devector<event> mailbox;  // allocates nothing while empty
+  parley::mailbox mailbox;
   std::uint64_t last_seq = 0;
   std::uint64_t delivered_seq = 0;  ///< last seq written to any of its sockets
 
@@ -63,5 +58,8 @@ struct participant {
   steady_time last_seen{};                      ///< last REST call
   std::optional<steady_time> resume_deadline;  ///< while a dropped socket may resume
 };
+
+/// The id of the chat `p` is in now; empty when it is not matched.
+std::string_view current_chat_id(const participant& p) noexcept;
 
 }  // namespace parley

@@ -5,6 +5,7 @@
 import { initialState, reduce, type Action, type ChatState, type Effect } from '../chat/chatMachine';
 import {
   encodeClientMessage,
+  parseClientLimits,
   parseHealthOnline,
   parseIceConfig,
   parseServerMessage,
@@ -74,6 +75,8 @@ export class Controller {
     if (this.started) return;
     this.started = true;
     this.socket.start();
+    // The limits are needed before the first chat; the ICE servers are kept for it.
+    void this.loadIceServers();
     window.addEventListener('online', this.onBrowserOnline);
     window.addEventListener('pagehide', this.onPageHide);
     // Back from the back/forward cache: the old participant was ended, start afresh.
@@ -232,10 +235,15 @@ export class Controller {
     }
   }
 
+  /** GET /config: the ICE servers, and the limits the server enforces (the chat
+   * machine and the views check input against them instead of constants). */
   private loadIceServers(): Promise<IceServer[]> {
     if (!this.iceServers) {
       this.iceServers = fetchJson('/config')
-        .then(parseIceConfig)
+        .then((body) => {
+          this.dispatch({ type: 'config', limits: parseClientLimits(body) });
+          return parseIceConfig(body);
+        })
         .catch(() => {
           this.iceServers = null; // try again next time
           return [];

@@ -41,8 +41,7 @@ const matched = (session_id: string, seq: number, o: Partial<{ chat_type: 'text'
     common_interests: o.common ?? [],
   });
 const message = (text: string, seq?: number): Action => srv({ type: 'message', text, from: 'stranger', ts: 1, seq });
-const left = (reason: string, seq?: number, session_id?: string): Action =>
-  srv({ type: 'partner_left', reason, seq, ...(session_id ? { session_id } : {}) });
+const left = (reason: string, seq?: number): Action => srv({ type: 'partner_left', reason, seq });
 const signal = (data: Record<string, unknown>, seq?: number): Action => srv({ type: 'signal', data, seq });
 
 const sent = (effects: Effect[]): ClientMessage[] =>
@@ -274,11 +273,6 @@ describe('partner_left', () => {
     const r = run(s, message('late', 4), { type: 'ui/send', text: 'anyone?' });
     expect(texts(r.state).at(-1)).toBe('Stranger has disconnected.');
     expect(sent(r.effects)).toEqual([]);
-  });
-
-  it('a partner_left for another session is ignored', () => {
-    const r = run(textChat(), left('left', 2, 'old-session'));
-    expect(r.state.phase).toBe('chatting');
   });
 });
 
@@ -513,5 +507,18 @@ describe('log bounds', () => {
     for (let i = 0; i < 600; i++) s = run(s, message(`m${i}`, i + 2)).state;
     expect(s.log).toHaveLength(500);
     expect(texts(s).at(-1)).toBe('Stranger: m599');
+  });
+});
+
+describe('limits from the server', () => {
+  it('GET /config limits replace the defaults for checking messages', () => {
+    const limits = { maxMessageChars: 5, maxInterests: 2, maxInterestChars: 4, interestFallbackS: 3 };
+    const s = run(textChat(), { type: 'config', limits }).state;
+    expect(s.limits).toEqual(limits);
+    expect(s.maxChars).toBe(5);
+    const r = run(s, { type: 'ui/send', text: 'too long' });
+    expect(sent(r.effects)).toEqual([]);
+    const ok = run(s, { type: 'ui/send', text: 'short' });
+    expect(sent(ok.effects)).toEqual([{ type: 'message', text: 'short' }]);
   });
 });

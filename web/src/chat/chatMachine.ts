@@ -9,8 +9,9 @@
 import { commonInterestsLine } from './interests';
 import {
   checkOutgoingMessage,
-  MAX_MESSAGE_CHARS,
+  DEFAULT_LIMITS,
   type ChatType,
+  type ClientLimits,
   type ClientMessage,
   type ErrorMsg,
   type ServerMessage,
@@ -83,7 +84,10 @@ export interface ChatState {
   /** Banner on the landing view: camera refused (text chat is offered), or an error. */
   notice: Notice | null;
   rtc: RtcStatus;
+  /** The longest message, from the server's limits. */
   maxChars: number;
+  /** What the server accepts (GET /config); the defaults until it has answered. */
+  limits: ClientLimits;
 }
 
 export type Action =
@@ -91,6 +95,7 @@ export type Action =
   | { type: 'socket/closed' }
   | { type: 'server'; msg: ServerMessage }
   | { type: 'health'; online: number }
+  | { type: 'config'; limits: ClientLimits }
   | { type: 'ui/start'; chatType: ChatType; interests: string[] }
   | { type: 'media/ready'; request: number }
   | { type: 'media/failed'; request: number; message: string }
@@ -117,7 +122,7 @@ export interface Step {
   effects: Effect[];
 }
 
-export function initialState(maxChars = MAX_MESSAGE_CHARS): ChatState {
+export function initialState(limits: ClientLimits = DEFAULT_LIMITS): ChatState {
   return {
     phase: 'landing',
     chatType: null,
@@ -140,7 +145,8 @@ export function initialState(maxChars = MAX_MESSAGE_CHARS): ChatState {
     mediaRequest: 0,
     notice: null,
     rtc: 'new',
-    maxChars,
+    maxChars: limits.maxMessageChars,
+    limits,
   };
 }
 
@@ -223,6 +229,9 @@ export function reduce(state: ChatState, action: Action): Step {
 
     case 'health':
       return unchanged({ ...state, online: action.online });
+
+    case 'config':
+      return unchanged({ ...state, limits: action.limits, maxChars: action.limits.maxMessageChars });
 
     case 'server':
       return onServer(state, action.msg);
@@ -391,7 +400,6 @@ function onServer(state: ChatState, msg: ServerMessage): Step {
 
     case 'partner_left':
       if (state.phase !== 'chatting') return b.done();
-      if (msg.session_id && msg.session_id !== state.sessionId) return b.done();
       return b.endChat(msg.reason, LINES.partnerLeft).done();
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addInterests, commonInterestsLine, joinNaturally, MAX_INTERESTS, parseInterests, removeInterest } from './interests';
+import { addInterests, commonInterestsLine, joinNaturally, parseInterests, removeInterest } from './interests';
+import { DEFAULT_LIMITS } from './protocol';
 
 describe('interests', () => {
   it('splits on commas, trims, lowercases and de-duplicates', () => {
@@ -9,7 +10,10 @@ describe('interests', () => {
   it('adds to existing chips and caps the count', () => {
     expect(addInterests(['music'], 'Music, art')).toEqual(['music', 'art']);
     const many = Array.from({ length: 20 }, (_, i) => `t${i}`).join(',');
-    expect(parseInterests(many)).toHaveLength(MAX_INTERESTS);
+    expect(parseInterests(many)).toHaveLength(DEFAULT_LIMITS.maxInterests);
+    // The server's limits, when it sent others, win.
+    expect(addInterests([], many, { maxInterests: 3, maxInterestChars: 2 })).toEqual(['t0', 't1', 't2']);
+    expect(addInterests([], 'abcdef', { maxInterests: 3, maxInterestChars: 2 })).toEqual(['ab']);
   });
 
   it('bounds the length of one tag', () => {

@@ -1,24 +1,32 @@
 // Interest tags: parsing what the user types, and the "You both like ..." line.
 // Pure module, unit-tested in interests.test.ts.
 
-export const MAX_INTERESTS = 10;
-export const MAX_INTEREST_CHARS = 32;
+import { DEFAULT_LIMITS, type ClientLimits } from './protocol';
+
+/** How many interests and how long each: the server's limits (GET /config). */
+export type InterestLimits = Pick<ClientLimits, 'maxInterests' | 'maxInterestChars'>;
 
 /** Normalizes one tag: trimmed, inner whitespace collapsed, lowercase, bounded length. */
-export function normalizeInterest(raw: string): string {
-  return raw.trim().replace(/\s+/g, ' ').toLowerCase().slice(0, MAX_INTEREST_CHARS).trim();
+export function normalizeInterest(raw: string, limits: InterestLimits = DEFAULT_LIMITS): string {
+  const tag = raw.trim().replace(/\s+/g, ' ').toLowerCase();
+  // Cut by code points, as the server counts.
+  return Array.from(tag).slice(0, limits.maxInterestChars).join('').trim();
 }
 
 /**
  * Adds the comma-separated tags in `input` to `current`: empty ones and duplicates are
- * dropped, and at most MAX_INTERESTS are kept.
+ * dropped, and at most `limits.maxInterests` are kept.
  */
-export function addInterests(current: readonly string[], input: string): string[] {
+export function addInterests(
+  current: readonly string[],
+  input: string,
+  limits: InterestLimits = DEFAULT_LIMITS,
+): string[] {
   const out = [...current];
   for (const part of input.split(',')) {
-    const tag = normalizeInterest(part);
+    const tag = normalizeInterest(part, limits);
     if (!tag || out.includes(tag)) continue;
-    if (out.length >= MAX_INTERESTS) break;
+    if (out.length >= limits.maxInterests) break;
     out.push(tag);
   }
   return out;

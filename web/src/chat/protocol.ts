@@ -6,8 +6,30 @@ export type ChatType = 'text' | 'video';
 
 export type PartnerLeftReason = 'left' | 'next' | 'disconnected' | 'timeout';
 
-/** Upper bound for one chat message, counted in Unicode code points. */
-export const MAX_MESSAGE_CHARS = 2000;
+/**
+ * The limits the server enforces, as `GET /config` tells them (docs/protocol.schema.json,
+ * `rest_config`). The client checks input against the values the server sent; these
+ * defaults (the server's own defaults) only serve until /config has answered.
+ */
+export interface ClientLimits {
+  maxMessageChars: number;
+  maxInterests: number;
+  maxInterestChars: number;
+  interestFallbackS: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ClientLimits> = Object.freeze({
+  maxMessageChars: 2000,
+  maxInterests: 10,
+  maxInterestChars: 32,
+  interestFallbackS: 10,
+});
+
+/** Upper bound for one chat message before /config answers, in Unicode code points. */
+export const MAX_MESSAGE_CHARS = DEFAULT_LIMITS.maxMessageChars;
+
+/** Error codes the client reacts to; each is one the server sends (checked against the schema). */
+export const HANDLED_ERROR_CODES = ['replaced'] as const;
 
 /** Largest text frame the client accepts from the server (protects the parser). */
 export const MAX_FRAME_CHARS = 256 * 1024;
@@ -28,7 +50,6 @@ export interface OnlineMsg {
 export interface WaitingMsg {
   type: 'waiting';
   chat_type: ChatType | null;
-  seq?: number;
 }
 export interface ResumedMsg {
   type: 'resumed';
@@ -66,7 +87,6 @@ export interface PartnerLeftMsg {
   seq?: number;
   /** Known reasons are listed in PartnerLeftReason; an unknown one is kept as is. */
   reason: string;
-  session_id?: string;
 }
 export interface ErrorMsg {
   type: 'error';
@@ -137,7 +157,7 @@ export function validateServerMessage(o: unknown): ServerMessage | null {
       return c === null ? null : { type: 'online', count: c };
     }
     case 'waiting':
-      return withSeq(o, { type: 'waiting' as const, chat_type: chatType(o.chat_type) });
+      return { type: 'waiting', chat_type: chatType(o.chat_type) };
     case 'resumed': {
       const user_id = str(o.user_id) ?? '';
       const status = str(o.status) ?? '';
@@ -172,8 +192,6 @@ export function validateServerMessage(o: unknown): ServerMessage | null {
       return withSeq(o, { type: 'signal' as const, data: o.data });
     case 'partner_left': {
       const msg: PartnerLeftMsg = { type: 'partner_left', reason: str(o.reason) ?? 'left' };
-      const sid = str(o.session_id);
-      if (sid) msg.session_id = sid;
       return withSeq(o, msg);
     }
     case 'error':
@@ -253,6 +271,21 @@ export function parseIceConfig(body: unknown): IceServer[] {
     out.push(server);
   }
   return out;
+}
+
+function limit(v: unknown, fallback: number, min: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= min ? v : fallback;
+}
+
+/** Reads the `limits` of `GET /config`; a missing or malformed value keeps its default. */
+export function parseClientLimits(body: unknown): ClientLimits {
+  const l = isObj(body) && isObj(body.limits) ? body.limits : {};
+  return {
+    maxMessageChars: Math.floor(limit(l.max_message_chars, DEFAULT_LIMITS.maxMessageChars, 1)),
+    maxInterests: Math.floor(limit(l.max_interests, DEFAULT_LIMITS.maxInterests, 0)),
+    maxInterestChars: Math.floor(limit(l.max_interest_chars, DEFAULT_LIMITS.maxInterestChars, 1)),
+    interestFallbackS: limit(l.interest_fallback_s, DEFAULT_LIMITS.interestFallbackS, 0),
+  };
 }
 
 /** Reads `GET /health` -> number of people online, or null. */

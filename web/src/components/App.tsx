@@ -34,6 +34,7 @@ export function App({ controller }: { controller: Controller }) {
         online={view.chat.online}
         notice={view.chat.notice}
         interests={interests}
+        limits={view.chat.limits}
         onInterestsChange={setInterests}
         onStart={(chatType, list) => controller.startChat(chatType, list)}
         onDismissNotice={() => controller.dismissNotice()}

@@ -1,15 +1,16 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { addInterests, MAX_INTERESTS, removeInterest } from '../chat/interests';
+import { addInterests, removeInterest, type InterestLimits } from '../chat/interests';
 
 interface Props {
   interests: string[];
+  limits: InterestLimits;
   onChange(list: string[]): void;
   /** Text typed but not yet turned into a chip (it still counts when starting). */
   draft: string;
   onDraftChange(text: string): void;
 }
 
-export function InterestsField({ interests, onChange, draft, onDraftChange }: Props) {
+export function InterestsField({ interests, limits, onChange, draft, onDraftChange }: Props) {
   // After a chip is removed, the focus goes to its neighbour (or to the field).
   const [focusTag, setFocusTag] = useState<string | null>(null);
   const buttons = useRef(new Map<string, HTMLButtonElement>());
@@ -21,14 +22,14 @@ export function InterestsField({ interests, onChange, draft, onDraftChange }: Pr
   }, [focusTag]);
 
   const commit = (text: string) => {
-    onChange(addInterests(interests, text));
+    onChange(addInterests(interests, text, limits));
     onDraftChange('');
   };
 
   const onInput = (text: string) => {
     if (text.includes(',')) {
       const cut = text.lastIndexOf(',');
-      onChange(addInterests(interests, text.slice(0, cut)));
+      onChange(addInterests(interests, text.slice(0, cut), limits));
       onDraftChange(text.slice(cut + 1).trimStart());
     } else {
       onDraftChange(text);
@@ -45,7 +46,7 @@ export function InterestsField({ interests, onChange, draft, onDraftChange }: Pr
     }
   };
 
-  const full = interests.length >= MAX_INTERESTS;
+  const full = interests.length >= limits.maxInterests;
 
   return (
     <div className="interests">

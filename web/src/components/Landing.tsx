@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Notice } from '../chat/chatMachine';
 import type { ChatType } from '../chat/protocol';
-import { addInterests } from '../chat/interests';
+import { addInterests, type InterestLimits } from '../chat/interests';
 import { InterestsField } from './InterestsField';
 import { OnlineCount } from './OnlineCount';
 
@@ -9,12 +9,14 @@ interface Props {
   online: number | null;
   notice: Notice | null;
   interests: string[];
+  /** The server's limits on interests (GET /config). */
+  limits: InterestLimits;
   onInterestsChange(list: string[]): void;
   onStart(chatType: ChatType, interests: string[]): void;
   onDismissNotice(): void;
 }
 
-export function Landing({ online, notice, interests, onInterestsChange, onStart, onDismissNotice }: Props) {
+export function Landing({ online, notice, interests, limits, onInterestsChange, onStart, onDismissNotice }: Props) {
   const [draft, setDraft] = useState('');
   const textButton = useRef<HTMLButtonElement>(null);
 
@@ -26,7 +28,7 @@ export function Landing({ online, notice, interests, onInterestsChange, onStart,
   }, [mediaProblem, notice]);
 
   const start = (chatType: ChatType) => {
-    const list = draft.trim() ? addInterests(interests, draft) : interests;
+    const list = draft.trim() ? addInterests(interests, draft, limits) : interests;
     if (list !== interests) onInterestsChange(list);
     setDraft('');
     onStart(chatType, list);
@@ -51,7 +53,13 @@ export function Landing({ online, notice, interests, onInterestsChange, onStart,
       )}
 
       <section className="start-card" aria-label="Start chatting">
-        <InterestsField interests={interests} onChange={onInterestsChange} draft={draft} onDraftChange={setDraft} />
+        <InterestsField
+          interests={interests}
+          limits={limits}
+          onChange={onInterestsChange}
+          draft={draft}
+          onDraftChange={setDraft}
+        />
         <div className="start-buttons">
           <button
             ref={textButton}

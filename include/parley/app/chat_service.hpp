@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "parley/app/participant_channel.hpp"
+#include "parley/core/chat_limits.hpp"
+#include "parley/core/failure.hpp"
+#include "parley/core/outbox.hpp"
+#include "parley/core/switchboard.hpp"
+#include "parley/core/time_source.hpp"
+#include "parley/core/token_source.hpp"
+#include "parley/protocol/client_command.hpp"
+#include "parley/protocol/server_messages.hpp"
+
+namespace parley {
+
+/** The application: the one place where a client's command is applied,
+    whatever transport it came over.
+
+    It creates identities, resumes them, checks that a command names the
+    caller's own chat, applies the command to the switchboard, then drains
+    the switchboard's outbox and hands each event to the participant's
+    delivery: the WebSocket channel that holds it (encoded once, here), its
+    waiting long polls, or only its mailbox. Transports call it; it knows
+    them only as participant_channel and event_waiter. One thread.
+*/
+class chat_service {
+public:
+  chat_service(chat_limits limits, const time_source& clock, token_source& tokens);
+  chat_service(const chat_service&) = delete;
+  chat_service& operator=(const chat_service&) = delete;
+
+  // --- WebSocket channels
+
+  /// A new channel: creates its participant (idle) and says `hello` on it.
+  participant_id open(participant_channel& channel);
+  /// Applies a command that arrived on `channel`, which holds `caller`.
+  /// Answers (waiting, resumed, error) are pushed to the channel. Returns
+  /// the participant the channel holds afterwards: another after `resume`.
+  participant_id handle(participant_id caller, participant_channel& channel,
+                        client_command command);
+  /// The channel wrote the events of `who` up to `seq` to its socket.
+  void written(participant_id who, std::uint64_t seq);
+  /// `channel` stopped holding `who`, as `how` says.
+  void close(participant_id who, participant_channel& channel, channel_end how);
+
+  // --- REST callers
+
+  /// The participant `token` names, now counted as active; else `unauthorized`.
+  std::variant<participant_id, failure> authenticate(std::string_view token);
+  /// Applies a REST command for `caller` (none: a first /start makes one).
+  /// On success, `caller` is the participant afterwards (0 once ended).
+  struct rest_result {
+    std::optional<failure> refused;
+    participant_id caller = 0;
+  };
+  rest_result handle(std::optional<participant_id> caller, client_command command);
+
+  /// What `/receive` answers for `who`: events after `since`; nullopt when
+  /// `who` is gone.
+  std::optional<std::string> receive_body(participant_id who, std::uint64_t since) const;
+  bool has_events_after(participant_id who, std::uint64_t since) const;
+  /// A long poll waits for `who` / stops waiting (answered or timed out).
+  void begin_wait(participant_id who, event_waiter& waiter);
+  void end_wait(participant_id who, event_waiter& waiter);
+
+  // --- Both
+
+  /// What answers say about `who`; nullopt when it is gone.
+  std::optional<participant_view> view(participant_id who) const;
+  /// The token of `who` (for the /start answer only).
+  std::string_view token_of(participant_id who) const;
+  /// Runs the switchboard's timers and delivers what they caused.
+  void tick();
+  /// Pushes the online count to every channel if it changed since last time.
+  void push_online_count();
+
+  const switchboard& board() const noexcept { return board_; }
+  const chat_limits& limits() const noexcept { return board_.limits(); }
+
+private:
+  /// A `session_id` the client named must be its current chat: the one it
+  /// is in, or, while `ended`, the one that just ended.
+  static std::optional<failure> check_chat(const participant& p, const client_command& command);
+  std::optional<failure> apply(participant& p, command_body& body);
+  participant_id resume(participant_id caller, participant_channel& channel,
+                        const resume_command& command);
+  /// Delivers everything the switchboard did, until nothing is left.
+  void flush();
+  void dispatch(occurrence& o);
+  void push(participant_id to, participant_channel& channel, const event& e);
+  void wake_waiters(participant_id who);
+  participant_channel* channel_of(participant_id who) const;
+
+  switchboard board_;
+  outbox batch_;  ///< what flush() is delivering now
+  std::unordered_map<participant_id, participant_channel*> channels_;
+  std::unordered_multimap<participant_id, event_waiter*> waiters_;
+  std::size_t last_online_pushed_ = 0;
+};
+
+}  // namespace parley

@@ -1,0 +1,294 @@
+#include "parley/app/chat_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <type_traits>
+
+namespace parley {
+namespace {
+
+/// `{"type":"error",...}` for a WebSocket client.
+encoded_message error_message(const failure& f) { return {server_messages::error(f)}; }
+
+}  // namespace
+
+chat_service::chat_service(chat_limits limits, const time_source& clock, token_source& tokens)
+    : board_(limits, clock, tokens) {}
+
+// --- WebSocket channels ------------------------------------------------------
+
+participant_id chat_service::open(participant_channel& channel) {
+  // Every channel starts with a fresh idle participant; `resume` swaps it.
+  auto& p = board_.create();
+  board_.attach(p);
+  channels_[p.id] = &channel;
+  spdlog::debug("websocket opened for participant {}", p.user_id);
+  channel.push({server_messages::hello(p.user_id, p.token, board_.online())}, 0);
+  return p.id;
+}
+
+participant_id chat_service::handle(participant_id caller, participant_channel& channel,
+                                    client_command command) {
+  auto* p = board_.find(caller);
+  if (p == nullptr) return 0;  // ended elsewhere; the channel is closing
+  if (const auto* r = std::get_if<resume_command>(&command.body)) {
+    const auto holder = resume(caller, channel, *r);
+    flush();
+    return holder;
+  }
+  auto refused = check_chat(*p, command);
+  if (!refused) refused = apply(*p, command.body);
+  if (refused) {
+    channel.push(error_message(*refused), 0);
+  } else if (std::holds_alternative<start_command>(command.body) ||
+             std::holds_alternative<next_command>(command.body)) {
+    // A match is announced by its `matched` event instead.
+    if (p->status == participant_status::waiting) {
+      channel.push({server_messages::waiting(p->type)}, 0);
+    }
+  }
+  flush();
+  return caller;
+}
+
+participant_id chat_service::resume(participant_id caller, participant_channel& channel,
+                                    const resume_command& command) {
+  auto* target = board_.find_by_token(command.token);
+  if (target == nullptr) {
+    channel.push(error_message({error_code::unauthorized, "unknown or expired token"}), 0);
+    return caller;
+  }
+  if (target->id != caller) {
+    // The identity this channel came with is discarded for the resumed one.
+    if (auto* current = board_.find(caller)) {
+      channels_.erase(caller);
+      board_.end(*current, leave_reason::left);
+    }
+    if (auto* previous = channel_of(target->id); previous != nullptr && previous != &channel) {
+      previous->release(channel_release::replaced);
+    }
+    channels_[target->id] = &channel;
+  }
+  board_.attach(*target);
+  spdlog::info("participant {} resumed", target->user_id);
+  channel.push({server_messages::resumed(*view(target->id))}, 0);
+  const auto id = target->id;
+  for (const auto& e : board_.events_after(*target, command.since.value_or(target->delivered_seq))) {
+    push(id, channel, e);
+  }
+  return id;
+}
+
+void chat_service::written(participant_id who, std::uint64_t seq) {
+  if (auto* p = board_.find(who)) board_.mark_delivered(*p, seq);
+}
+
+void chat_service::close(participant_id who, participant_channel& channel, channel_end how) {
+  const auto it = channels_.find(who);
+  if (it == channels_.end() || it->second != &channel) return;  // not (or no longer) its holder
+  channels_.erase(it);
+  auto* p = board_.find(who);
+  if (p == nullptr) return;
+  switch (how) {
+    case channel_end::closed:
+      spdlog::info("websocket closed by participant {}", p->user_id);
+      board_.end(*p, leave_reason::left);
+      break;
+    case channel_end::broke_protocol:
+      spdlog::info("websocket of participant {} closed for a protocol violation", p->user_id);
+      board_.end(*p, leave_reason::disconnected);
+      break;
+    case channel_end::dropped:
+      spdlog::info("websocket of participant {} dropped; resumable", p->user_id);
+      board_.detach(*p);
+      break;
+  }
+  flush();
+}
+
+// --- REST callers ------------------------------------------------------------
+
+std::variant<participant_id, failure> chat_service::authenticate(std::string_view token) {
+  auto* p = board_.find_by_token(token);
+  if (p == nullptr) return failure{error_code::unauthorized, "unknown or expired token"};
+  board_.touch(*p);
+  return p->id;
+}
+
+chat_service::rest_result chat_service::handle(std::optional<participant_id> caller,
+                                               client_command command) {
+  auto* p = caller ? board_.find(*caller) : nullptr;
+  if (p == nullptr && std::holds_alternative<start_command>(command.body)) {
+    p = &board_.create();
+    spdlog::info("participant {} created over REST", p->user_id);
+  }
+  if (p == nullptr) {
+    return {failure{error_code::unauthorized, "call /start first, then send its token"}, 0};
+  }
+  if (auto refused = check_chat(*p, command)) return {std::move(refused), p->id};
+  const bool ends = std::holds_alternative<disconnect_command>(command.body);
+  const auto id = ends ? 0 : p->id;
+  auto refused = apply(*p, command.body);  // `p` dangles after a disconnect
+  flush();
+  return {std::move(refused), id};
+}
+
+std::optional<std::string> chat_service::receive_body(participant_id who,
+                                                      std::uint64_t since) const {
+  const auto* p = board_.find(who);
+  if (p == nullptr) return std::nullopt;
+  const auto events = board_.events_after(*p, since);
+  const auto next = events.empty() ? std::min(since, p->last_seq) : events.back().seq;
+  return server_messages::receive_body(*view(who), events, next);
+}
+
+bool chat_service::has_events_after(participant_id who, std::uint64_t since) const {
+  const auto* p = board_.find(who);
+  return p != nullptr && p->mailbox.has_after(since);
+}
+
+void chat_service::begin_wait(participant_id who, event_waiter& waiter) {
+  if (auto* p = board_.find(who)) board_.begin_poll(*p);
+  waiters_.emplace(who, &waiter);
+}
+
+void chat_service::end_wait(participant_id who, event_waiter& waiter) {
+  auto [first, last] = waiters_.equal_range(who);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == &waiter) {
+      waiters_.erase(it);
+      break;
+    }
+  }
+  if (auto* p = board_.find(who)) board_.end_poll(*p);
+}
+
+// --- Both ----------------------------------------------------------------------
+
+std::optional<participant_view> chat_service::view(participant_id who) const {
+  const auto* p = board_.find(who);
+  if (p == nullptr) return std::nullopt;
+  return participant_view{p->user_id, p->status, p->type, current_chat_id(*p)};
+}
+
+std::string_view chat_service::token_of(participant_id who) const {
+  const auto* p = board_.find(who);
+  return p == nullptr ? std::string_view() : std::string_view(p->token);
+}
+
+void chat_service::tick() {
+  board_.tick();
+  flush();
+}
+
+void chat_service::push_online_count() {
+  const auto online = board_.online();
+  // Only changes are pushed.
+  if (online == last_online_pushed_) return;
+  last_online_pushed_ = online;
+  // One string shared by every channel's queue.
+  const auto shared = std::make_shared<const std::string>(server_messages::online(online));
+  std::vector<participant_id> too_slow;
+  for (const auto& [id, channel] : channels_) {
+    if (!channel->push({std::string(), shared, 0}, 0)) too_slow.push_back(id);
+  }
+  for (const auto id : too_slow) {
+    channels_.erase(id);
+    if (auto* p = board_.find(id)) board_.end(*p, leave_reason::disconnected);
+  }
+  flush();
+}
+
+// --- Internals -------------------------------------------------------------------
+
+std::optional<failure> chat_service::check_chat(const participant& p,
+                                                const client_command& command) {
+  if (!command.chat_id) return std::nullopt;
+  const bool in_chat = p.status == participant_status::matched ||
+                       p.status == participant_status::ended;
+  if (in_chat && !p.chat_id.empty() && *command.chat_id == p.chat_id) return std::nullopt;
+  return failure{error_code::session_mismatch, "that is not your current chat"};
+}
+
+std::optional<failure> chat_service::apply(participant& p, command_body& body) {
+  return std::visit(
+      [&](auto& c) -> std::optional<failure> {
+        using command = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<command, start_command>) {
+          board_.start(p, c.type, std::move(c.interests));
+          spdlog::debug("participant {} started {} chat", p.user_id, to_string(c.type));
+          return std::nullopt;
+        } else if constexpr (std::is_same_v<command, message_command>) {
+          return board_.send_message(p, std::move(c.text));
+        } else if constexpr (std::is_same_v<command, typing_command>) {
+          return board_.send_typing(p, c.active);
+        } else if constexpr (std::is_same_v<command, signal_command>) {
+          return board_.send_signal(p, std::move(c.data));
+        } else if constexpr (std::is_same_v<command, next_command>) {
+          return board_.next(p);
+        } else if constexpr (std::is_same_v<command, stop_command>) {
+          board_.stop(p);
+          return std::nullopt;
+        } else if constexpr (std::is_same_v<command, disconnect_command>) {
+          spdlog::info("participant {} disconnected", p.user_id);
+          board_.end(p, leave_reason::left);
+          return std::nullopt;
+        } else {
+          // receive only reads (the transport asks for the body); resume
+          // is handled before, as it changes who the caller is.
+          return std::nullopt;
+        }
+      },
+      body);
+}
+
+void chat_service::flush() {
+  // Dispatching may end participants (a channel too slow), which adds to
+  // the switchboard's outbox: loop until it stays empty.
+  for (;;) {
+    board_.take_outbox(batch_);
+    if (batch_.empty()) return;
+    for (auto& o : batch_) dispatch(o);
+  }
+}
+
+void chat_service::dispatch(occurrence& o) {
+  if (auto* added = std::get_if<event_added>(&o)) {
+    if (auto* channel = channel_of(added->to)) push(added->to, *channel, added->e);
+    wake_waiters(added->to);
+  } else if (auto* started = std::get_if<chat_started>(&o)) {
+    const auto* first = board_.find(started->first);
+    const auto* second = board_.find(started->second);
+    spdlog::info("matched {} with {} ({} chat, {} common interests)",
+                 first ? first->user_id : "?", second ? second->user_id : "?",
+                 to_string(started->type), started->common_interests);
+  } else if (auto* ended = std::get_if<identity_ended>(&o)) {
+    spdlog::info("participant {} gone ({})", ended->user_id, to_string(ended->reason));
+    if (const auto it = channels_.find(ended->who); it != channels_.end()) {
+      auto* channel = it->second;
+      channels_.erase(it);
+      channel->release(channel_release::ended);
+    }
+    wake_waiters(ended->who);
+  }
+}
+
+void chat_service::push(participant_id to, participant_channel& channel, const event& e) {
+  if (channel.push(server_messages::event(e), e.seq)) return;
+  // The channel is closing (its reader is too slow): the partner is told.
+  channels_.erase(to);
+  if (auto* p = board_.find(to)) board_.end(*p, leave_reason::disconnected);
+}
+
+void chat_service::wake_waiters(participant_id who) {
+  auto [first, last] = waiters_.equal_range(who);
+  for (auto it = first; it != last; ++it) it->second->wake();
+}
+
+participant_channel* chat_service::channel_of(participant_id who) const {
+  const auto it = channels_.find(who);
+  return it == channels_.end() ? nullptr : it->second;
+}
+
+}  // namespace parley

@@ -1,0 +1,279 @@
+#include "parley/core/switchboard.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "parley/core/interests.hpp"
+
+namespace parley {
+namespace {
+
+// Sizes of the random identifiers, in bytes. The token is the secret: 160
+// bits from the CSPRNG. The public ids only need to be unique.
+constexpr std::size_t token_bytes = 20;
+constexpr std::size_t user_id_bytes = 8;
+constexpr std::size_t chat_id_bytes = 12;
+
+}  // namespace
+
+std::string_view to_string(participant_status status) noexcept {
+  switch (status) {
+    case participant_status::idle: return "idle";
+    case participant_status::waiting: return "waiting";
+    case participant_status::matched: return "matched";
+    case participant_status::ended: return "ended";
+  }
+  return "idle";
+}
+
+std::string_view current_chat_id(const participant& p) noexcept {
+  return p.status == participant_status::matched ? std::string_view(p.chat_id)
+                                                 : std::string_view();
+}
+
+switchboard::switchboard(chat_limits limits, const time_source& clock, token_source& tokens)
+    : limits_(limits), clock_(clock), tokens_(tokens) {}
+
+participant& switchboard::create() {
+  auto p = std::make_unique<participant>();
+  p->id = next_id_++;
+  p->user_id = tokens_.make(user_id_bytes);
+  // A collision of 160 random bits will not happen; the loop only makes the
+  // uniqueness of the index an invariant rather than a probability.
+  do {
+    p->token = tokens_.make(token_bytes);
+  } while (by_token_.contains(p->token));
+  p->last_seen = clock_.now();
+  auto& ref = *p;
+  by_token_.emplace(ref.token, ref.id);
+  participants_.emplace(ref.id, std::move(p));
+  return ref;
+}
+
+participant* switchboard::find(participant_id id) {
+  const auto it = participants_.find(id);
+  return it == participants_.end() ? nullptr : it->second.get();
+}
+
+const participant* switchboard::find(participant_id id) const {
+  const auto it = participants_.find(id);
+  return it == participants_.end() ? nullptr : it->second.get();
+}
+
+participant* switchboard::find_by_token(std::string_view token) {
+  const auto it = by_token_.find(std::string(token));
+  return it == by_token_.end() ? nullptr : find(it->second);
+}
+
+void switchboard::start(participant& p, chat_type type, std::vector<std::string> interests) {
+  if (p.status == participant_status::matched) leave_chat(p, leave_reason::left);
+  dequeue(p);
+  p.type = type;
+  // The matcher intersects sorted, unique lists: never trust the caller with that.
+  p.interests = normalize_interests(interests);
+  p.has_started = true;
+  enqueue(p);
+  try_match(p);
+}
+
+std::optional<failure> switchboard::next(participant& p) {
+  if (!p.has_started) return failure{error_code::not_started, "start a chat before next"};
+  if (p.status == participant_status::matched) leave_chat(p, leave_reason::next);
+  dequeue(p);
+  enqueue(p);
+  try_match(p);
+  return std::nullopt;
+}
+
+void switchboard::stop(participant& p) {
+  if (p.status == participant_status::matched) leave_chat(p, leave_reason::left);
+  dequeue(p);
+  p.status = participant_status::idle;
+}
+
+void switchboard::end(participant& p, leave_reason reason) {
+  if (p.status == participant_status::matched) leave_chat(p, reason);
+  dequeue(p);
+  outbox_.emplace_back(identity_ended{p.id, p.user_id, reason});
+  by_token_.erase(p.token);
+  participants_.erase(p.id);
+}
+
+std::optional<failure> switchboard::relay(participant& p, event_body body) {
+  auto* partner = p.status == participant_status::matched ? find(p.partner) : nullptr;
+  if (partner == nullptr) return failure{error_code::not_matched, "you are not in a chat"};
+  push(*partner, std::move(body));
+  return std::nullopt;
+}
+
+std::optional<failure> switchboard::send_message(participant& p, std::string text) {
+  auto refused = relay(p, message_event{std::move(text), clock_.unix_ms()});
+  if (!refused) ++messages_relayed_;
+  return refused;
+}
+
+std::optional<failure> switchboard::send_typing(participant& p, bool active) {
+  return relay(p, typing_event{active});
+}
+
+std::optional<failure> switchboard::send_signal(participant& p, std::string data) {
+  auto refused = relay(p, signal_event{std::move(data)});
+  if (!refused) ++signals_relayed_;
+  return refused;
+}
+
+std::vector<event> switchboard::events_after(const participant& p,
+                                                 std::uint64_t since) const {
+  return p.mailbox.after(since);
+}
+
+void switchboard::mark_delivered(participant& p, std::uint64_t seq) {
+  p.delivered_seq = std::max(p.delivered_seq, seq);
+}
+
+void switchboard::touch(participant& p) { p.last_seen = clock_.now(); }
+
+void switchboard::begin_poll(participant& p) {
+  ++p.pending_polls;
+  touch(p);
+}
+
+void switchboard::end_poll(participant& p) {
+  if (p.pending_polls > 0) --p.pending_polls;
+  touch(p);
+}
+
+void switchboard::attach(participant& p) {
+  p.attached = true;
+  p.resume_deadline.reset();
+}
+
+void switchboard::detach(participant& p) {
+  p.attached = false;
+  p.resume_deadline = clock_.now() + limits_.resume_grace;
+}
+
+void switchboard::tick() {
+  const auto now = clock_.now();
+
+  // Interest waits that ran out: such users now take anyone (Omegle's rule).
+  std::vector<participant_id> expired_waits;
+  for (const auto& q : queues_) {
+    for (const auto id : q) {
+      const auto& p = *participants_.at(id);
+      if (!p.interest_wait_over && now - p.queued_at >= limits_.interest_fallback) {
+        expired_waits.push_back(id);
+      }
+    }
+  }
+  for (const auto id : expired_waits) {
+    auto* p = find(id);
+    if (p == nullptr || p->status != participant_status::waiting) continue;
+    p->interest_wait_over = true;
+    try_match(*p);
+  }
+
+  // Participants that are gone: a dropped socket not resumed in time, or a
+  // REST user that stopped calling.
+  std::vector<std::pair<participant_id, leave_reason>> gone;
+  for (const auto& [id, p] : participants_) {
+    if (p->resume_deadline) {
+      if (now >= *p->resume_deadline) gone.emplace_back(id, leave_reason::disconnected);
+    } else if (!p->attached && p->pending_polls == 0 &&
+               now - p->last_seen >= limits_.rest_idle_timeout) {
+      gone.emplace_back(id, leave_reason::timeout);
+    }
+  }
+  for (const auto& [id, reason] : gone) {
+    if (auto* p = find(id)) end(*p, reason);
+  }
+}
+
+void switchboard::enqueue(participant& p) {
+  // A new wait forgets the chat that ended before it.
+  p.chat_id.clear();
+  auto& q = queue(p.type);
+  p.queue_position = q.insert(q.end(), p.id);
+  p.queued_at = clock_.now();
+  p.interest_wait_over = p.interests.empty();
+  p.status = participant_status::waiting;
+}
+
+void switchboard::dequeue(participant& p) {
+  if (p.status != participant_status::waiting) return;
+  queue(p.type).erase(p.queue_position);
+  p.queue_position = {};
+  p.status = participant_status::idle;
+}
+
+bool switchboard::wait_over(const participant& p) const {
+  return p.interests.empty() || p.interest_wait_over ||
+         clock_.now() - p.queued_at >= limits_.interest_fallback;
+}
+
+bool switchboard::try_match(participant& p) {
+  // The queue is in arrival order, so the first compatible user found is the
+  // one who has waited longest.
+  for (const auto id : queue(p.type)) {
+    if (id == p.id) continue;
+    auto& other = *participants_.at(id);
+    auto common = common_interests(p.interests, other.interests);
+    if (!common.empty() || (wait_over(p) && wait_over(other))) {
+      const bool other_first = other.queued_at <= p.queued_at;
+      if (other_first) {
+        pair(other, p, std::move(common));
+      } else {
+        pair(p, other, std::move(common));
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+void switchboard::pair(participant& first, participant& second,
+                           std::vector<std::string> common) {
+  dequeue(first);
+  dequeue(second);
+  const auto chat_id = tokens_.make(chat_id_bytes);
+  for (auto* p : {&first, &second}) {
+    p->status = participant_status::matched;
+    p->partner = (p == &first ? second : first).id;
+    p->chat_id = chat_id;
+    // The one who waited longer makes the WebRTC offer.
+    p->initiator = (p == &first);
+  }
+  ++chats_;
+  ++matches_total_;
+  outbox_.emplace_back(chat_started{first.id, second.id, first.type, common.size()});
+  push(first, matched_event{chat_id, first.type, true, common});
+  push(second, matched_event{chat_id, second.type, false, std::move(common)});
+}
+
+void switchboard::leave_chat(participant& p, leave_reason reason) {
+  auto* partner = find(p.partner);
+  p.partner = 0;
+  p.chat_id.clear();
+  p.initiator = false;
+  p.status = participant_status::idle;
+  --chats_;
+  if (partner == nullptr) return;
+  // The partner keeps the chat id while `ended`: the chat it names is over.
+  partner->partner = 0;
+  partner->initiator = false;
+  partner->status = participant_status::ended;
+  push(*partner, partner_left_event{reason});
+}
+
+void switchboard::push(participant& p, event_body body) {
+  event e{++p.last_seq, std::make_shared<const event_body>(std::move(body))};
+  p.mailbox.push(e, limits_.mailbox_limit);
+  outbox_.emplace_back(event_added{p.id, std::move(e)});
+}
+
+void switchboard::take_outbox(outbox& into) {
+  into.clear();
+  into.swap(outbox_);
+}
+
+}  // namespace parley

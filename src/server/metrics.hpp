@@ -1,0 +1,31 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace parley {
+
+class switchboard;
+
+/// Counters the transport keeps; the switchboard keeps its own.
+class metrics {
+public:
+  /// Counts one HTTP response by its status class (1xx .. 5xx).
+  void count_http(unsigned status) noexcept;
+  void count_websocket_opened() noexcept { ++websockets_opened_; }
+  void count_websocket_closed_slow() noexcept { ++websockets_closed_slow_; }
+  void count_connection_refused() noexcept { ++connections_refused_; }
+
+  /// The Prometheus text exposition of everything.
+  std::string render(const switchboard& board, std::size_t open_connections,
+                     std::size_t open_websockets, double uptime_s) const;
+
+private:
+  std::array<std::uint64_t, 5> http_by_class_{};
+  std::uint64_t websockets_opened_ = 0;
+  std::uint64_t websockets_closed_slow_ = 0;
+  std::uint64_t connections_refused_ = 0;
+};
+
+}  // namespace parley

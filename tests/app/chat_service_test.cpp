@@ -1,0 +1,283 @@
+#include "parley/app/chat_service.hpp"
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "fake_time_source.hpp"
+#include "sequential_token_source.hpp"
+
+namespace parley {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+/// A WebSocket as the service sees it: records what it is given.
+class fake_channel final : public participant_channel {
+public:
+  bool push(encoded_message message, std::uint64_t seq) override {
+    if (full) return false;
+    std::string text;
+    message.append_to(text);
+    frames.push_back(json::parse(text));
+    seqs.push_back(seq);
+    return true;
+  }
+  void release(channel_release why) override { releases.push_back(why); }
+
+  /// Frames of `type`, oldest first.
+  std::vector<json> of_type(const std::string& type) const {
+    std::vector<json> out;
+    for (const auto& f : frames) {
+      if (f["type"] == type) out.push_back(f);
+    }
+    return out;
+  }
+  const json& last() const { return frames.back(); }
+
+  bool full = false;
+  std::vector<json> frames;
+  std::vector<std::uint64_t> seqs;
+  std::vector<channel_release> releases;
+};
+
+class counting_waiter final : public event_waiter {
+public:
+  void wake() override { ++wakes; }
+  int wakes = 0;
+};
+
+client_command command(command_body body, std::optional<std::string> chat_id = std::nullopt) {
+  return {std::move(body), std::move(chat_id)};
+}
+
+class ChatService : public ::testing::Test {
+protected:
+  testing::fake_time_source clock;
+  testing::sequential_token_source tokens;
+  chat_service chats{chat_limits{}, clock, tokens};
+
+  struct connected {
+    fake_channel channel;
+    participant_id id = 0;
+  };
+  /// Opens `c` and starts a chat of `type`.
+  void start(connected& c, chat_type type = chat_type::text) {
+    if (c.id == 0) c.id = chats.open(c.channel);
+    c.id = chats.handle(c.id, c.channel, command(start_command{type, {}}));
+  }
+  std::string chat_of(const connected& c) const { return std::string(chats.view(c.id)->chat_id); }
+};
+
+TEST_F(ChatService, OpenSaysHelloWithAFreshIdentity) {
+  fake_channel ch;
+  const auto id = chats.open(ch);
+  ASSERT_EQ(ch.frames.size(), 1u);
+  EXPECT_EQ(ch.last()["type"], "hello");
+  EXPECT_EQ(ch.last()["user_id"], std::string(chats.view(id)->user_id));
+  EXPECT_EQ(ch.last()["token"], std::string(chats.token_of(id)));
+  EXPECT_EQ(ch.last()["online"], 1);
+}
+
+TEST_F(ChatService, StartAnswersWaitingThenBothGetMatched) {
+  connected a, b;
+  start(a, chat_type::video);
+  EXPECT_EQ(a.channel.last(), (json{{"type", "waiting"}, {"chat_type", "video"}}));
+  start(b, chat_type::video);
+  const auto ma = a.channel.of_type("matched");
+  const auto mb = b.channel.of_type("matched");
+  ASSERT_EQ(ma.size(), 1u);
+  ASSERT_EQ(mb.size(), 1u);
+  EXPECT_TRUE(ma[0]["initiator"]);
+  EXPECT_FALSE(mb[0]["initiator"]);
+  EXPECT_EQ(ma[0]["session_id"], mb[0]["session_id"]);
+  EXPECT_TRUE(b.channel.of_type("waiting").empty());  // matched at once: no `waiting`
+}
+
+TEST_F(ChatService, SignalReachesOnlyThePartnerUnchangedWithItsSeq) {
+  connected a, b;
+  start(a);
+  start(b);
+  const auto before = a.channel.frames.size();
+  chats.handle(a.id, a.channel, command(signal_command{R"({"sdp":"v=0","n":1.50})"}));
+  EXPECT_EQ(a.channel.frames.size(), before);  // never the sender
+  EXPECT_EQ(b.channel.last()["type"], "signal");
+  EXPECT_EQ(b.channel.last()["data"], json::parse(R"({"sdp":"v=0","n":1.50})"));
+  EXPECT_EQ(b.channel.seqs.back(), b.channel.last()["seq"].get<std::uint64_t>());
+}
+
+TEST_F(ChatService, RefusalsAreErrorFramesOnTheCallersChannel) {
+  connected a;
+  start(a);
+  chats.handle(a.id, a.channel, command(message_command{"hi"}));
+  EXPECT_EQ(a.channel.last()["type"], "error");
+  EXPECT_EQ(a.channel.last()["code"], "not_matched");
+}
+
+TEST_F(ChatService, NamingAnotherChatIsASessionMismatchOnBothTransports) {
+  connected a, b;
+  start(a);
+  start(b);
+  chats.handle(a.id, a.channel, command(message_command{"hi"}, "not-our-chat"));
+  EXPECT_EQ(a.channel.last()["code"], "session_mismatch");
+  EXPECT_TRUE(b.channel.of_type("message").empty());
+
+  const auto rest = chats.handle(b.id, command(receive_command{}, "not-our-chat"));
+  ASSERT_TRUE(rest.refused);
+  EXPECT_EQ(rest.refused->code, error_code::session_mismatch);
+  EXPECT_FALSE(chats.handle(b.id, command(receive_command{}, chat_of(b))).refused);
+  EXPECT_FALSE(chats.handle(b.id, command(typing_command{true}, chat_of(b))).refused);
+}
+
+TEST_F(ChatService, TheChatThatJustEndedCanStillBeNamedToCollectTheDeparture) {
+  connected a, b;
+  start(a);
+  start(b);
+  const auto chat = chat_of(b);
+  chats.handle(a.id, a.channel, command(stop_command{}));
+  // b is `ended`: its last chat still counts for reading, not for sending.
+  EXPECT_FALSE(chats.handle(b.id, command(receive_command{}, chat)).refused);
+  const auto send = chats.handle(b.id, command(message_command{"x"}, chat));
+  ASSERT_TRUE(send.refused);
+  EXPECT_EQ(send.refused->code, error_code::not_matched);
+  // Once it queues again, that chat is no longer its own.
+  chats.handle(b.id, command(next_command{}));
+  const auto stale = chats.handle(b.id, command(receive_command{}, chat));
+  ASSERT_TRUE(stale.refused);
+  EXPECT_EQ(stale.refused->code, error_code::session_mismatch);
+}
+
+TEST_F(ChatService, RestAndWebSocketUsersChat) {
+  connected ws;
+  start(ws);
+  const auto rest = chats.handle(std::nullopt, command(start_command{}));
+  ASSERT_FALSE(rest.refused);
+  ASSERT_NE(rest.caller, 0u);
+  EXPECT_EQ(chats.view(rest.caller)->status, participant_status::matched);
+  ASSERT_FALSE(chats.handle(rest.caller, command(message_command{"from rest"})).refused);
+  EXPECT_EQ(ws.channel.last()["text"], "from rest");
+  chats.handle(ws.id, ws.channel, command(message_command{"from ws"}));
+  const auto body = json::parse(*chats.receive_body(rest.caller, 0));
+  ASSERT_EQ(body["events"].size(), 2u);
+  EXPECT_EQ(body["events"][1]["text"], "from ws");
+  EXPECT_EQ(body["next"], 2);
+}
+
+TEST_F(ChatService, RestCallsWithoutAnIdentityAreRefusedExceptStart) {
+  const auto r = chats.handle(std::nullopt, command(next_command{}));
+  ASSERT_TRUE(r.refused);
+  EXPECT_EQ(r.refused->code, error_code::unauthorized);
+  EXPECT_TRUE(std::holds_alternative<failure>(chats.authenticate("no-such-token")));
+}
+
+TEST_F(ChatService, WaitersAreWokenByEventsAndByTheEnd) {
+  const auto a = chats.handle(std::nullopt, command(start_command{})).caller;
+  counting_waiter waiter;
+  chats.begin_wait(a, waiter);
+  const auto b = chats.handle(std::nullopt, command(start_command{})).caller;
+  EXPECT_EQ(waiter.wakes, 1);  // matched
+  chats.handle(b, command(disconnect_command{}));
+  EXPECT_EQ(waiter.wakes, 2);  // partner_left
+  chats.handle(a, command(disconnect_command{}));
+  EXPECT_EQ(waiter.wakes, 3);  // its own end
+  chats.end_wait(a, waiter);
+  EXPECT_FALSE(chats.receive_body(a, 0));
+}
+
+TEST_F(ChatService, ResumeMovesTheParticipantAndReplaysMissedEvents) {
+  connected a, b;
+  start(a);
+  start(b);
+  chats.close(a.id, a.channel, channel_end::dropped);
+  chats.handle(b.id, b.channel, command(message_command{"while you were away"}));
+
+  fake_channel again;
+  const auto fresh = chats.open(again);
+  const auto token = std::string(chats.token_of(a.id));
+  const auto holder = chats.handle(fresh, again, command(resume_command{token, 1}));
+  EXPECT_EQ(holder, a.id);
+  EXPECT_FALSE(chats.view(fresh));  // the identity it came with is gone
+  ASSERT_GE(again.frames.size(), 3u);
+  EXPECT_EQ(again.frames[1]["type"], "resumed");
+  EXPECT_EQ(again.frames[1]["status"], "matched");
+  EXPECT_EQ(again.last()["text"], "while you were away");
+  EXPECT_TRUE(b.channel.of_type("partner_left").empty());
+}
+
+TEST_F(ChatService, ASecondChannelReplacesTheFirst) {
+  connected a;
+  start(a);
+  fake_channel second;
+  const auto fresh = chats.open(second);
+  chats.handle(fresh, second, command(resume_command{std::string(chats.token_of(a.id)), {}}));
+  ASSERT_EQ(a.channel.releases.size(), 1u);
+  EXPECT_EQ(a.channel.releases[0], channel_release::replaced);
+  // The old channel's later goodbye changes nothing.
+  chats.close(a.id, a.channel, channel_end::closed);
+  EXPECT_TRUE(chats.view(a.id));
+}
+
+TEST_F(ChatService, AChannelThatCannotTakeMoreEndsItsParticipant) {
+  connected a, b;
+  start(a);
+  start(b);
+  b.channel.full = true;
+  chats.handle(a.id, a.channel, command(message_command{"hello?"}));
+  EXPECT_FALSE(chats.view(b.id));
+  ASSERT_FALSE(a.channel.of_type("partner_left").empty());
+  EXPECT_EQ(a.channel.of_type("partner_left").back()["reason"], "disconnected");
+}
+
+TEST_F(ChatService, ClosedLeavesDroppedWaitsForTheGracePeriod) {
+  connected a, b, c, d;
+  start(a);
+  start(b);
+  chats.close(a.id, a.channel, channel_end::closed);
+  EXPECT_EQ(b.channel.of_type("partner_left").back()["reason"], "left");
+
+  start(c);
+  start(d);
+  chats.close(c.id, c.channel, channel_end::dropped);
+  EXPECT_TRUE(d.channel.of_type("partner_left").empty());
+  clock.advance(chat_limits{}.resume_grace + 1s);
+  chats.tick();
+  EXPECT_EQ(d.channel.of_type("partner_left").back()["reason"], "disconnected");
+}
+
+TEST_F(ChatService, DisconnectEndsTheRestParticipantAndItsToken) {
+  const auto a = chats.handle(std::nullopt, command(start_command{})).caller;
+  const auto token = std::string(chats.token_of(a));
+  const auto r = chats.handle(a, command(disconnect_command{}));
+  EXPECT_FALSE(r.refused);
+  EXPECT_EQ(r.caller, 0u);
+  EXPECT_TRUE(std::holds_alternative<failure>(chats.authenticate(token)));
+}
+
+TEST_F(ChatService, DisconnectOfAWebSocketUsersTokenClosesItsChannel) {
+  connected a;
+  start(a);
+  chats.handle(a.id, command(disconnect_command{}));
+  ASSERT_EQ(a.channel.releases.size(), 1u);
+  EXPECT_EQ(a.channel.releases[0], channel_release::ended);
+}
+
+TEST_F(ChatService, OnlineCountIsPushedOnlyWhenItChanges) {
+  connected a, b;
+  start(a);
+  start(b);
+  chats.push_online_count();
+  EXPECT_EQ(a.channel.of_type("online").size(), 1u);
+  EXPECT_EQ(a.channel.of_type("online").back()["count"], 2);
+  chats.push_online_count();
+  EXPECT_EQ(a.channel.of_type("online").size(), 1u);
+  chats.close(b.id, b.channel, channel_end::closed);
+  chats.push_online_count();
+  EXPECT_EQ(a.channel.of_type("online").back()["count"], 1);
+}
+
+}  // namespace
+}  // namespace parley
