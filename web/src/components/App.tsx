@@ -31,6 +31,7 @@ export function App({ controller }: { controller: Controller }) {
   if (view.chat.phase === 'landing') {
     return (
       <Landing
+        offline={view.offline}
         online={view.chat.online}
         notice={view.chat.notice}
         interests={interests}

@@ -6,6 +6,7 @@ import { InterestsField } from './InterestsField';
 import { OnlineCount } from './OnlineCount';
 
 interface Props {
+  offline: boolean;
   online: number | null;
   notice: Notice | null;
   interests: string[];
@@ -14,7 +15,7 @@ interface Props {
   onDismissNotice(): void;
 }
 
-export function Landing({ online, notice, interests, onInterestsChange, onStart, onDismissNotice }: Props) {
+export function Landing({ offline, online, notice, interests, onInterestsChange, onStart, onDismissNotice }: Props) {
   const [draft, setDraft] = useState('');
   const textButton = useRef<HTMLButtonElement>(null);
 
@@ -39,6 +40,13 @@ export function Landing({ online, notice, interests, onInterestsChange, onStart,
         <p className="tagline">Talk to a random stranger, by text or video.</p>
         <OnlineCount online={online} />
       </header>
+
+      {offline && (
+        <p className="offline-banner" role="alert">
+          You're offline. parley is ready, but chatting needs the network: it connects by itself when the network is
+          back.
+        </p>
+      )}
 
       {notice && (
         <div className="notice" role="alert">
@@ -72,9 +80,12 @@ export function Landing({ online, notice, interests, onInterestsChange, onStart,
         <ul>
           <li>You must be 18 or older to use parley.</li>
           <li>Be kind. No harassment, hate or nudity.</li>
-          <li>You can leave any time: Next finds someone new, Stop ends the chat.</li>
+          <li>You can leave any time: Next finds someone new, Stop ends the chat (Esc steps through Stop, Really?, New).</li>
         </ul>
-        <p className="fine-print">Chats are anonymous and not stored. Video goes directly between you and the stranger.</p>
+        <p className="fine-print">
+          Chats are anonymous and not stored. Video and files go directly between you and the stranger; "Save chat"
+          makes the only copy, on your device.
+        </p>
       </section>
     </main>
   );
