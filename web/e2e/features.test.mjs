@@ -27,6 +27,9 @@ const MATCHED = "You're now chatting with a random stranger. Say hi!";
 const LEFT = 'Stranger has disconnected.';
 
 const button = (page, name) => page.getByRole('button', { name, exact: true });
+const t0 = Date.now();
+/** E2E_VERBOSE=1: print how long each step took (the suite must stay quick on 2 cores). */
+const step = (what) => process.env.E2E_VERBOSE === '1' && console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}`);
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
 async function logHas(p, text) {
@@ -36,6 +39,7 @@ async function logHas(p, text) {
 }
 
 async function noAxeViolations(p, view) {
+  step(`axe on ${p.name} ${view}`);
   const violations = await axeViolations(p.page);
   assert.deepEqual(violations, [], `${p.name}: axe-core violations on the ${view} view`);
 }
@@ -155,6 +159,12 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     await until('A: the offline notice goes once the server is reachable', async () => (await A.page.getByRole('alert').count()) === 0, { timeout: 30_000 });
 
     await noAxeViolations(A, 'landing');
+    // The dark theme follows the system setting, and passes too.
+    await A.page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await A.page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark');
+    await noAxeViolations(A, 'landing (dark theme)');
+    await saveArtifact('landing-dark.png', await A.page.screenshot());
+    await A.page.emulateMedia({ colorScheme: 'light' });
   });
 
   test('video chat: file offer, a declined file moves no byte, an accepted one arrives byte-exact; image preview', { timeout: 120_000 }, async () => {
@@ -166,11 +176,13 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
       await until(`${p.name}: peer connection connected`, () => p.page.evaluate(() => window.__parley.pc && window.__parley.pc.connectionState === 'connected'));
     }
     await noAxeViolations(A, 'video chat');
+    step("await noAxeViolations(A, 'video chat');");
 
     // The file limit is shown beside the button.
     assert.match(await A.page.locator('#file-limit').innerText(), /100 MB/);
 
     // Declined: the offer names the file and its size; no byte of it ever moves.
+    step('// Declined: the offer names the file and its size');
     const declinedPath = path.join(tmp, 'declined.bin');
     await writeFile(declinedPath, randomBytes(2 * 1024 * 1024));
     const statsBefore = await dataChannelStats(A.page);
@@ -180,10 +192,14 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     await button(B.page, 'Accept file').waitFor();
     await button(B.page, 'Decline file').waitFor();
     await saveArtifact('file-offer.png', await B.page.screenshot());
+    await B.page.setViewportSize({ width: 360, height: 740 });
+    await saveArtifact('file-offer-360.png', await B.page.screenshot({ fullPage: true }));
+    await B.page.setViewportSize({ width: 1200, height: 720 });
     await noAxeViolations(B, 'file offer');
     await B.page.waitForTimeout(500);
     assert.equal(await B.page.evaluate(() => window.__parley.files.binaryBytesReceived), 0, 'nothing before the answer');
     await button(B.page, 'Decline file').click();
+    step("await button(B.page, 'Decline file').click();");
     await logHas(A, 'The stranger declined declined.bin.');
     await B.page.waitForTimeout(1000);
     assert.equal(await B.page.evaluate(() => window.__parley.files.binaryBytesReceived), 0, 'B received no file bytes');
@@ -192,6 +208,7 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     assert.ok(sent < 2048, `A sent only the small offer on the channel, not the file: ${sent} bytes`);
 
     // Accepted: every byte arrives, same SHA-256 in the page, in the download, at the source.
+    step('// Accepted: every byte arrives, same SHA-256 in t');
     const payload = randomBytes(3 * 1024 * 1024 + 12345);
     const payloadPath = path.join(tmp, 'payload.bin');
     await writeFile(payloadPath, payload);
@@ -199,6 +216,7 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     await button(B.page, 'Accept file').click();
     const link = B.page.getByRole('link', { name: /^Download payload\.bin/ });
     await link.waitFor();
+    step('await link.waitFor();');
     await logHas(A, 'You sent payload.bin (3.0 MB).');
     const inPage = await B.page.evaluate(async () => {
       const f = window.__parley.files.received.find((x) => x.name === 'payload.bin');
@@ -218,6 +236,7 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     assert.equal(await B.page.evaluate(() => window.__parley.phase), 'chatting');
 
     // An image is previewed with <img> from a blob: URL.
+    step('// An image is previewed with <img> from a blob: U');
     await sendFile(A, path.join(WEB_DIR, 'public', 'icons', 'icon-192.png'));
     await button(B.page, 'Accept file').click();
     const img = B.page.getByRole('img', { name: 'Image from the stranger: icon-192.png' });
@@ -302,5 +321,46 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
       await button(p.page, 'Video chat').waitFor();
       assert.deepEqual(p.errors.filter((e) => e.startsWith('pageerror')), []);
     }
+  });
+
+  test('text chat: a file needs both users to agree to a direct connection first; then it arrives byte-exact', { timeout: 90_000 }, async () => {
+    await Promise.all([A.page.goto(server.url), B.page.goto(server.url)]);
+    await button(A.page, 'Text chat').click();
+    await button(B.page, 'Text chat').click();
+    for (const p of [A, B]) await logHas(p, MATCHED);
+    assert.equal(await A.page.evaluate(() => window.__parley.pc), null, 'no peer connection in a text chat');
+
+    const payload = randomBytes(1024 * 1024 + 7);
+    const file = path.join(tmp, 'text-chat.bin');
+    await writeFile(file, payload);
+    await sendFile(A, file);
+    // A is asked first, and nothing reaches B before A agrees.
+    await button(A.page, 'Ask to connect directly').waitFor();
+    assert.match(await A.page.getByRole('region', { name: 'Files' }).innerText(), /IP address/);
+    await B.page.waitForTimeout(500);
+    assert.equal(await B.page.getByRole('button', { name: 'Allow direct connection' }).count(), 0);
+    await button(A.page, 'Ask to connect directly').click();
+    await button(B.page, 'Allow direct connection').waitFor();
+    assert.match(await B.page.getByRole('region', { name: 'Files' }).innerText(), /IP address/);
+    assert.equal(await B.page.evaluate(() => window.__e2e.pcs), 0, 'no connection before B agrees');
+    await button(B.page, 'Allow direct connection').click();
+
+    await button(B.page, 'Accept file').click();
+    await B.page.getByRole('link', { name: /^Download text-chat\.bin/ }).waitFor();
+    const hash = await B.page.evaluate(async () => {
+      const f = window.__parley.files.received.find((x) => x.name === 'text-chat.bin');
+      const d = await crypto.subtle.digest('SHA-256', await f.blob.arrayBuffer());
+      return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    });
+    assert.equal(hash, sha256(payload));
+    for (const p of [A, B]) {
+      assert.equal(await p.page.evaluate(() => window.__e2e.gum), 0, `${p.name}: no camera in a text chat`);
+      const media = await p.page.evaluate(() => window.__parley.pc.getTransceivers().length);
+      assert.equal(media, 0, `${p.name}: a data-only connection`);
+    }
+    await button(A.page, 'Stop').click();
+    await button(A.page, 'Really?').click();
+    await logHas(B, LEFT);
+    for (const p of [A, B]) await button(p.page, 'Stop').click();
   });
 });

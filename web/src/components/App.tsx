@@ -32,6 +32,8 @@ export function App({ controller }: { controller: Controller }) {
     return (
       <Landing
         offline={view.offline}
+        dataSaver={view.dataSaver}
+        onDataSaverChange={(on) => controller.setDataSaver(on)}
         online={view.chat.online}
         notice={view.chat.notice}
         interests={interests}

@@ -2,11 +2,14 @@ import { useEffect, useRef, useState } from 'react';
 import type { Notice } from '../chat/chatMachine';
 import type { ChatType } from '../chat/protocol';
 import { addInterests } from '../chat/interests';
+import { DATA_SAVER } from '../settings';
 import { InterestsField } from './InterestsField';
 import { OnlineCount } from './OnlineCount';
 
 interface Props {
   offline: boolean;
+  dataSaver: boolean;
+  onDataSaverChange(on: boolean): void;
   online: number | null;
   notice: Notice | null;
   interests: string[];
@@ -15,7 +18,7 @@ interface Props {
   onDismissNotice(): void;
 }
 
-export function Landing({ offline, online, notice, interests, onInterestsChange, onStart, onDismissNotice }: Props) {
+export function Landing({ offline, dataSaver, onDataSaverChange, online, notice, interests, onInterestsChange, onStart, onDismissNotice }: Props) {
   const [draft, setDraft] = useState('');
   const textButton = useRef<HTMLButtonElement>(null);
 
@@ -72,6 +75,16 @@ export function Landing({ offline, online, notice, interests, onInterestsChange,
           <button type="button" className={mediaProblem ? 'btn btn-secondary' : 'btn btn-primary'} onClick={() => start('video')}>
             Video chat
           </button>
+        </div>
+        <div className="landing-options">
+          <label className="check">
+            <input type="checkbox" checked={dataSaver} onChange={(e) => onDataSaverChange(e.target.checked)} />
+            Data saver
+          </label>
+          <span className="hint">
+            Video you send is capped at {DATA_SAVER.maxWidth} px wide and {DATA_SAVER.maxFramerate} frames a second, for
+            mobile data
+          </span>
         </div>
       </section>
 

@@ -75,6 +75,8 @@ export class PeerSession {
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private remoteStreamObj: MediaStream | null = null;
   private videoCap: VideoCap | null = null;
+  /** A track sent instead of the camera (a shared screen), also before setup ran. */
+  private videoOverride: MediaStreamTrack | null = null;
 
   constructor(private readonly o: PeerOptions) {
     this.sessionId = o.sessionId;
@@ -176,7 +178,9 @@ export class PeerSession {
     if (this.o.media === false) return;
     const stream = this.o.localStream;
     if (stream) {
-      for (const track of stream.getTracks()) pc.addTrack(track, stream);
+      for (const track of stream.getTracks()) {
+        pc.addTrack(track.kind === 'video' && this.videoOverride ? this.videoOverride : track, stream);
+      }
       if (this.videoCap) void this.applyVideoCap();
     } else {
       // No camera stream (should not happen for video): still receive the partner.
@@ -249,6 +253,8 @@ export class PeerSession {
    * needs no renegotiation, so the "only the initiator offers" rule is untouched.
    */
   async replaceVideoTrack(track: MediaStreamTrack): Promise<void> {
+    const camera = this.o.localStream?.getVideoTracks()[0] ?? null;
+    this.videoOverride = track === camera ? null : track;
     const sender = this.videoSender();
     if (!sender || this.closed) return;
     await sender.replaceTrack(track);
