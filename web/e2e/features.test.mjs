@@ -161,6 +161,7 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     await noAxeViolations(A, 'landing');
     // The dark theme follows the system setting, and passes too.
     await A.page.emulateMedia({ colorScheme: 'dark' });
+    await A.page.waitForTimeout(500); // let the 0.15 s colour transitions of the buttons finish
     assert.equal(await A.page.evaluate(() => getComputedStyle(document.documentElement).colorScheme), 'dark');
     await noAxeViolations(A, 'landing (dark theme)');
     await saveArtifact('landing-dark.png', await A.page.screenshot());

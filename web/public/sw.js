@@ -56,7 +56,8 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
 
-  if (req.mode === 'navigate') {
+  // The app is one page at `/`; other addresses (API routes opened in a tab) are the server's.
+  if (req.mode === 'navigate' && (url.pathname === '/' || url.pathname === '/index.html')) {
     // The shell from the cache at once; a fresh copy is fetched for the next start.
     event.respondWith(
       (async () => {

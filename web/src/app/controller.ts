@@ -204,8 +204,9 @@ export class Controller {
   };
 
   private get isOffline(): boolean {
-    const conn = this.state.conn;
-    return navigator.onLine === false && conn !== 'ready' && conn !== 'replaced';
+    // Only after a connection attempt failed: a page in a network without a default route
+    // (navigator.onLine false) can still reach its own server.
+    return navigator.onLine === false && this.state.conn === 'reconnecting';
   }
 
   // -- store for React --------------------------------------------------------
