@@ -289,13 +289,22 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     await until('A: no cap', async () => (await senderTrack(A.page)).scale === 1);
   });
 
-  test('Save chat downloads the conversation; auto-reroll counts down and can be cancelled', { timeout: 90_000 }, async () => {
+  test('Save chat downloads the conversation; the title flashes in a hidden tab; auto-reroll counts down and can be cancelled', { timeout: 90_000 }, async () => {
     await A.page.getByLabel('Message', { exact: true }).fill('transcript line from A');
     await A.page.getByLabel('Message', { exact: true }).press('Enter');
     await logHas(B, 'Stranger: transcript line from A');
+    // A's tab is hidden: the reply makes its title flash until A comes back.
+    const title = await A.page.title();
+    await A.page.evaluate(() => Object.defineProperty(document, 'hidden', { configurable: true, get: () => true }));
     await B.page.getByLabel('Message', { exact: true }).fill('and a reply from B');
     await B.page.getByLabel('Message', { exact: true }).press('Enter');
     await logHas(A, 'Stranger: and a reply from B');
+    await until('A: the title flashes', async () => (await A.page.title()) === 'New message – parley');
+    await A.page.evaluate(() => {
+      delete document.hidden; // the own property; Document.prototype's getter is back
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await until('A: the title is restored', async () => (await A.page.title()) === title);
 
     const [download] = await Promise.all([A.page.waitForEvent('download'), button(A.page, 'Save chat').click()]);
     assert.match(download.suggestedFilename(), /^parley-chat-\d{8}-\d{4}\.txt$/);
