@@ -810,6 +810,19 @@ describe('file sharing in a text chat asks both users for a direct connection', 
     expect(r.effects).toEqual([]);
   });
 
+  it('a direct connection that fails fails the waiting file', () => {
+    const r = run(
+      textChat(),
+      file(),
+      { type: 'ui/directConfirm' },
+      signal({ kind: 'direct', action: 'accept' }, 2),
+      { type: 'rtc/state', sessionId: 's1', state: 'failed' },
+    );
+    expect(r.state.transfers[0].status).toBe('failed');
+    expect(r.effects).toContainEqual({ kind: 'file/forget', id: 'f1' });
+    expect(texts(r.state)).toContain(LINES.directFailed);
+  });
+
   it('cancelling before asking forgets the file', () => {
     const r = run(textChat(), file(), { type: 'ui/directCancel' });
     expect(r.state.direct).toBe('none');

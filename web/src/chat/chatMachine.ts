@@ -59,6 +59,7 @@ export const LINES = {
   fileCancelledByYou: (name: string) => `You cancelled ${name}.`,
   fileFailed: (name: string) => `${name} could not be transferred.`,
   directRefused: 'The stranger did not want a direct connection, so no file was sent.',
+  directFailed: "A direct connection to the stranger couldn't be made, so the file was not sent.",
 } as const;
 
 /** A file on its way, in either direction. Bytes never touch the server. */
@@ -598,9 +599,19 @@ export function reduce(state: ChatState, action: Action): Step {
     case 'ui/dismissNotice':
       return unchanged({ ...state, notice: null });
 
-    case 'rtc/state':
+    case 'rtc/state': {
       if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
-      return unchanged({ ...state, rtc: action.state });
+      const b = new Builder(state).set({ rtc: action.state });
+      // A text chat's direct connection that cannot be made: its waiting files can't go.
+      if (action.state === 'failed' && state.peerKind === 'data') {
+        for (const t of state.transfers) {
+          if (t.direction === 'out' && t.status === 'pending') {
+            b.patchTransfer(t.id, { status: 'failed' }).fx({ kind: 'file/forget', id: t.id }).line('error', LINES.directFailed);
+          }
+        }
+      }
+      return b.done();
+    }
 
     case 'rtc/signal':
       if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
