@@ -697,6 +697,9 @@ describe('file offers in a video chat (the data channel rides on the peer connec
     let r = run(s, { type: 'file/offered', sessionId: 'v1', id: 'f9', name: 'notes.pdf', size: 2048, mime: 'application/pdf' });
     expect(r.state.transfers).toMatchObject([{ id: 'f9', direction: 'in', status: 'offered', bytes: 0 }]);
     expect(r.effects).toEqual([]);
+    // Announced in the log (a live region) too.
+    expect(texts(r.state)).toContain(LINES.fileOfferedToYou('notes.pdf', 2048));
+    expect(LINES.fileOfferedToYou('notes.pdf', 2048)).toBe('The stranger offers you notes.pdf (2.0 KB). Accept or decline it below.');
     // Progress for an offer not yet accepted is ignored.
     r = run(r.state, { type: 'file/progress', sessionId: 'v1', id: 'f9', bytes: 100 });
     expect(r.state.transfers[0].bytes).toBe(0);

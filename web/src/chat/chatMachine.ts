@@ -51,6 +51,9 @@ export const LINES = {
   fileBusy: 'Wait until the file you are sending is done, or cancel it.',
   fileOfferTooLarge: (name: string, size: number) =>
     `The stranger tried to send ${name} (${formatSize(size)}), which is over the ${formatSize(MAX_FILE_BYTES)} limit, so it was declined.`,
+  fileOffered: (name: string, size: number) => `You offered ${name} (${formatSize(size)}) to the stranger.`,
+  fileOfferedToYou: (name: string, size: number) =>
+    `The stranger offers you ${name} (${formatSize(size)}). Accept or decline it below.`,
   fileSent: (name: string, size: number) => `You sent ${name} (${formatSize(size)}).`,
   fileReceived: (name: string, size: number) => `The stranger sent you ${name} (${formatSize(size)}).`,
   fileDeclinedByStranger: (name: string) => `The stranger declined ${name}.`,
@@ -330,7 +333,11 @@ class Builder {
   offerPending(): this {
     if (!this.s.channelOpen) return this;
     for (const t of this.s.transfers) {
-      if (t.direction === 'out' && t.status === 'pending') this.patchTransfer(t.id, { status: 'offered' }).fx({ kind: 'file/offer', id: t.id });
+      if (t.direction === 'out' && t.status === 'pending') {
+        this.patchTransfer(t.id, { status: 'offered' })
+          .fx({ kind: 'file/offer', id: t.id })
+          .line('system', LINES.fileOffered(t.name, t.size));
+      }
     }
     return this;
   }
@@ -566,7 +573,8 @@ export function reduce(state: ChatState, action: Action): Step {
         bytes: 0,
         url: null,
       };
-      return b.set({ transfers: [...state.transfers, t] }).done();
+      // The log is a live region: screen readers hear about the offer.
+      return b.set({ transfers: [...state.transfers, t] }).line('system', LINES.fileOfferedToYou(t.name, t.size)).done();
     }
 
     case 'file/accepted':
