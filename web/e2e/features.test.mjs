@@ -194,7 +194,11 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     await button(B.page, 'Decline file').waitFor();
     await saveArtifact('file-offer.png', await B.page.screenshot());
     await B.page.setViewportSize({ width: 360, height: 740 });
+    await B.page.waitForTimeout(400);
     await saveArtifact('file-offer-360.png', await B.page.screenshot({ fullPage: true }));
+    await noAxeViolations(B, 'file offer at 360 px');
+    const overflow = await B.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, 'no sideways scrolling at 360 px');
     await B.page.setViewportSize({ width: 1200, height: 720 });
     await noAxeViolations(B, 'file offer');
     await B.page.waitForTimeout(500);
