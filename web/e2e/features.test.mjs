@@ -248,6 +248,15 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     await img.waitFor();
     await until('B: the preview is decoded', () => img.evaluate((el) => el.complete && el.naturalWidth === 192));
     await B.page.getByRole('link', { name: /^Download icon-192\.png/ }).waitFor();
+
+    // The sender withdraws an offer before it is answered: the receiver's offer goes away.
+    const bytesBefore = await B.page.evaluate(() => window.__parley.files.binaryBytesReceived);
+    await sendFile(A, declinedPath);
+    await button(B.page, 'Accept file').waitFor();
+    await button(A.page, 'Cancel file').click();
+    await logHas(B, 'The stranger cancelled declined.bin.');
+    assert.equal(await button(B.page, 'Accept file').count(), 0);
+    assert.equal(await B.page.evaluate(() => window.__parley.files.binaryBytesReceived), bytesBefore);
   });
 
   test('screen sharing replaces the track the stranger decodes; Stop sharing restores the camera; Data saver caps the video', { timeout: 90_000 }, async () => {
@@ -277,6 +286,17 @@ describe('issue 14 features in two real browsers', { timeout: 240_000 }, () => {
     assert.equal(back.id, camera.id, 'the camera track is sent again');
     await until('B decodes A’s camera again', async () => Math.abs((await strangerAspect(B)) - 4 / 3) < 0.02);
     assert.equal(await A.page.evaluate(() => window.__e2e.gum), 1, 'the camera was not asked for again');
+
+    // The browser's own "Stop sharing" (the track ends) swaps the camera back too.
+    await button(A.page, 'Share screen').click();
+    await button(A.page, 'Stop sharing').waitFor();
+    await until('A sends the screen again', async () => /^screen/.test((await senderTrack(A.page)).label));
+    await A.page.evaluate(() => {
+      const s = window.__parley.pc.getSenders().find((x) => x.track && x.track.kind === 'video');
+      s.track.dispatchEvent(new Event('ended')); // what the browser fires when its stop bar is used
+    });
+    await button(A.page, 'Share screen').waitFor();
+    await until('A sends the camera after the browser stopped sharing', async () => (await senderTrack(A.page)).id === camera.id);
 
     // Data saver: the sender caps resolution and frame rate; B decodes at most 320 px.
     const saver = A.page.getByRole('checkbox', { name: 'Data saver' });
