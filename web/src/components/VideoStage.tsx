@@ -65,7 +65,7 @@ export function VideoStage({ view, status, controller }: { view: ViewState; stat
             muted
           />
           {!view.camOn && !view.screenSharing && <p className="self-off">Camera off</p>}
-          {view.screenSharing && <p className="self-off">Sharing your screen</p>}
+          {view.screenSharing && <p className="self-caption">Sharing your screen</p>}
         </div>
       </div>
       <div className="media-controls">
