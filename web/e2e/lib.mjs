@@ -291,3 +291,36 @@ export async function saveArtifact(name, data) {
 export async function removeDir(dir) {
   if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
 }
+
+// axe-core (npm) in the page. page.evaluate goes through DevTools, so the page's
+// CSP (script-src 'self') does not stop it.
+let axeSource = null;
+export async function axeViolations(page, context = 'document') {
+  if (!axeSource) {
+    const { readFile } = await import('node:fs/promises');
+    axeSource = await readFile(path.join(WEB_DIR, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  }
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource);
+  return page.evaluate(async (ctx) => {
+    const res = await window.axe.run(ctx === 'document' ? document : document.querySelector(ctx), { resultTypes: ['violations'] });
+    return res.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  }, context);
+}
+
+/** Bytes and messages through the page's RTCDataChannel(s), from getStats. */
+export function dataChannelStats(page) {
+  return page.evaluate(async () => {
+    const pc = window.__parley && window.__parley.pc;
+    if (!pc) return null;
+    const out = { bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0, state: null };
+    (await pc.getStats()).forEach((s) => {
+      if (s.type !== 'data-channel') return;
+      out.bytesSent += s.bytesSent || 0;
+      out.bytesReceived += s.bytesReceived || 0;
+      out.messagesSent += s.messagesSent || 0;
+      out.messagesReceived += s.messagesReceived || 0;
+      out.state = s.state;
+    });
+    return out;
+  });
+}

@@ -28,6 +28,7 @@ import {
 const MATCHED = "You're now chatting with a random stranger. Say hi!";
 const LEFT = 'Stranger has disconnected.';
 const TYPING = 'Stranger is typing…';
+const YOU_LEFT = 'You have disconnected.';
 
 const button = (page, name) => page.getByRole('button', { name, exact: true });
 const messageField = (page) => page.getByLabel('Message', { exact: true });
@@ -248,10 +249,16 @@ describe('parley web client in two real browsers', { timeout: 240_000 }, () => {
     await strangerVideoPlays(A);
     await saveArtifact('video-chat-360.png', await narrowScreenshot(B.page));
 
-    // Stop: back to the landing view, camera released.
+    // Stop asks "Really?" first (issue 14, as on Omegle); then the chat ends and stays
+    // on screen; Stop on the ended chat goes back to the landing view, camera released.
+    await button(A.page, 'Stop').click();
+    await button(A.page, 'Really?').waitFor();
+    assert.equal(await A.page.evaluate(() => window.__parley.phase), 'chatting', 'Stop alone does not end the chat');
+    await button(A.page, 'Really?').click();
+    await logHas(A, YOU_LEFT);
+    await logHas(B, LEFT);
     await button(A.page, 'Stop').click();
     await onLanding(A);
-    await logHas(B, LEFT);
     await button(B.page, 'Stop').click();
     await onLanding(B);
     for (const p of [A, B]) {
@@ -265,7 +272,7 @@ describe('parley web client in two real browsers', { timeout: 240_000 }, () => {
     }
   });
 
-  test('text chat: no camera, no peer connection, messages both ways, Esc = Next', { timeout: 90_000 }, async () => {
+  test('text chat: no camera, no peer connection, messages both ways, Esc steps Stop -> Really? -> New', { timeout: 90_000 }, async () => {
     await Promise.all([A.page.goto(server.url), B.page.goto(server.url)]);
     await Promise.all([onLanding(A), onLanding(B)]);
     await saveArtifact('landing-360.png', await narrowScreenshot(B.page));
@@ -312,9 +319,16 @@ describe('parley web client in two real browsers', { timeout: 240_000 }, () => {
       assert.deepEqual(counts, { gum: 0, pcs: 0, pc: null, videos: 0 }, `${p.name}: text chat touches no media`);
     }
 
-    // Esc is Next.
+    // Esc steps like Omegle's button (issue 14; it used to be Next): Stop -> Really? -> New.
+    await A.page.keyboard.press('Escape');
+    await button(A.page, 'Really?').waitFor();
+    await B.page.waitForTimeout(300);
+    assert.ok(!(await logText(B.page)).includes(LEFT), 'the first Esc only asks');
     await A.page.keyboard.press('Escape');
     await logHas(B, LEFT);
+    await logHas(A, YOU_LEFT);
+    await statusIs(A, 'Chat ended');
+    await A.page.keyboard.press('Escape');
     await statusIs(A, 'Looking for someone…');
     await button(B.page, 'Stop').click();
     await onLanding(B);
@@ -360,7 +374,9 @@ describe('parley web client in two real browsers', { timeout: 240_000 }, () => {
     await send(A, 'back again');
     await logHas(B, 'Stranger: back again');
     await button(A.page, 'Stop').click();
+    await button(A.page, 'Really?').click();
     await logHas(B, LEFT);
+    await button(A.page, 'Stop').click();
     await button(B.page, 'Stop').click();
     await Promise.all([onLanding(A), onLanding(B)]);
     await proxy.close();

@@ -23,4 +23,6 @@ else
 fi
 
 # The tests bound every wait themselves; this is only the last line of defence.
-exec timeout --kill-after=10 300 "$@" sh -c 'ip link set lo up && exec node --test e2e/'
+# E2E_FILES picks test files (default: all of e2e/), e.g. E2E_FILES=e2e/features.test.mjs
+export E2E_FILES="${E2E_FILES:-e2e/}"
+exec timeout --kill-after=10 420 "$@" sh -c 'ip link set lo up && exec node --test $E2E_FILES'

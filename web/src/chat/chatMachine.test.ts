@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { AUTO_REROLL_SECONDS, MAX_FILE_BYTES } from '../settings';
 import {
+  canSendFile,
   initialState,
   LINES,
   reduce,
@@ -154,7 +156,7 @@ describe('matching', () => {
     let s = run(initialState(), hello(), { type: 'ui/start', chatType: 'video', interests: [] }).state;
     s = run(s, { type: 'media/ready', request: s.mediaRequest }).state;
     const r = run(s, matched('v1', 1, { chat_type: 'video', initiator: true }));
-    expect(r.effects).toContainEqual({ kind: 'peer/open', sessionId: 'v1', initiator: true });
+    expect(r.effects).toContainEqual({ kind: 'peer/open', sessionId: 'v1', initiator: true, media: true });
     expect(statusText(r.state)).toBe('Connecting…');
   });
 
@@ -162,7 +164,7 @@ describe('matching', () => {
     let s = run(initialState(), hello(), { type: 'ui/start', chatType: 'video', interests: [] }).state;
     s = run(s, { type: 'media/ready', request: s.mediaRequest }).state;
     const r = run(s, matched('v1', 1, { chat_type: 'video', initiator: false }));
-    expect(r.effects).toContainEqual({ kind: 'peer/open', sessionId: 'v1', initiator: false });
+    expect(r.effects).toContainEqual({ kind: 'peer/open', sessionId: 'v1', initiator: false, media: true });
     expect(r.state.initiator).toBe(false);
   });
 
@@ -299,12 +301,39 @@ describe('next and stop', () => {
     expect(run(s, { type: 'ui/next' }).effects).toEqual([]);
   });
 
-  it('Stop returns to the landing view and releases the camera', () => {
+  // Issue 14: Stop asks "Really?" before it ends a chat, as on Omegle. The chat then
+  // stays on screen (ended); Stop once more returns to the landing view.
+  it('Stop during a chat first asks Really?, sends nothing and keeps the chat', () => {
     const r = run(videoChat(), { type: 'ui/stop' });
+    expect(r.state.phase).toBe('chatting');
+    expect(r.state.stopConfirm).toBe(true);
+    expect(r.effects).toEqual([]);
+  });
+
+  it('Really? ends the chat: stop is sent, the log stays, the camera stays on', () => {
+    const s = run(videoChat(), message('hi', 2)).state;
+    const r = run(s, { type: 'ui/stop' }, { type: 'ui/stop' });
+    expect(r.state.phase).toBe('ended');
+    expect(r.state.stopConfirm).toBe(false);
+    expect(sent(r.effects)).toEqual([{ type: 'stop' }]);
+    expect(kinds(r.effects)).toContain('peer/close');
+    expect(kinds(r.effects)).not.toContain('media/release');
+    expect(texts(r.state)).toEqual([...texts(s), LINES.youLeft]);
+  });
+
+  it('Stop on the ended chat returns to the landing view and releases the camera', () => {
+    const r = run(videoChat(), { type: 'ui/stop' }, { type: 'ui/stop' }, { type: 'ui/stop' });
     expect(r.state.phase).toBe('landing');
     expect(sent(r.effects)).toEqual([{ type: 'stop' }]);
     expect(kinds(r.effects)).toEqual(expect.arrayContaining(['peer/close', 'media/release']));
     expect(r.state.chatType).toBeNull();
+  });
+
+  it('Stop while searching returns to the landing view at once (no chat to confirm)', () => {
+    const s = run(initialState(), hello(), { type: 'ui/start', chatType: 'text', interests: [] }).state;
+    const r = run(s, { type: 'ui/stop' });
+    expect(r.state.phase).toBe('landing');
+    expect(sent(r.effects)).toEqual([{ type: 'stop' }]);
   });
 
   it('Stop after the stranger left sends nothing (we are idle already)', () => {
@@ -520,5 +549,294 @@ describe('limits from the server', () => {
     expect(sent(r.effects)).toEqual([]);
     const ok = run(s, { type: 'ui/send', text: 'short' });
     expect(sent(ok.effects)).toEqual([{ type: 'message', text: 'short' }]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Issue 14: Esc steps, auto-reroll, stranger typing expiry, file offers and progress
+
+describe('Esc steps through Stop -> Really? -> New', () => {
+  it('first Esc asks Really?, second ends the chat, third starts a new search', () => {
+    let r = run(textChat(), { type: 'ui/escape' });
+    expect(r.state.phase).toBe('chatting');
+    expect(r.state.stopConfirm).toBe(true);
+    expect(r.effects).toEqual([]);
+    r = run(r.state, { type: 'ui/escape' });
+    expect(r.state.phase).toBe('ended');
+    expect(sent(r.effects)).toEqual([{ type: 'stop' }]);
+    expect(texts(r.state)).toContain(LINES.youLeft);
+    r = run(r.state, { type: 'ui/escape' });
+    expect(r.state.phase).toBe('searching');
+    expect(sent(r.effects)).toEqual([{ type: 'start', chat_type: 'text', interests: [] }]);
+    expect(r.state.log).toEqual([]);
+  });
+
+  it('Esc after the stranger left is New', () => {
+    const r = run(textChat(), left('left', 2), { type: 'ui/escape' });
+    expect(r.state.phase).toBe('searching');
+  });
+
+  it('Esc does nothing on the landing view or while searching', () => {
+    const s = run(initialState(), hello(), { type: 'ui/start', chatType: 'text', interests: [] }).state;
+    expect(run(s, { type: 'ui/escape' }).effects).toEqual([]);
+    expect(run(s, { type: 'ui/escape' }).state.phase).toBe('searching');
+    expect(run(initialState(), { type: 'ui/escape' }).state.phase).toBe('landing');
+  });
+
+  it('sending a message takes back the pending Really?', () => {
+    const r = run(textChat(), { type: 'ui/escape' }, { type: 'ui/send', text: 'wait, no' });
+    expect(r.state.stopConfirm).toBe(false);
+    expect(r.state.phase).toBe('chatting');
+  });
+
+  it('a new match starts without a pending Really?', () => {
+    const r = run(textChat(), { type: 'ui/escape' }, left('left', 2), { type: 'ui/next' }, matched('s2', 3));
+    expect(r.state.stopConfirm).toBe(false);
+  });
+});
+
+describe('auto-reroll after the stranger left', () => {
+  const withAuto = () => run(textChat(), { type: 'ui/autoReroll', on: true }).state;
+
+  it('is off by default: the ended chat just waits', () => {
+    const r = run(textChat(), left('left', 2));
+    expect(r.state.reroll).toBeNull();
+    expect(run(r.state, { type: 'reroll/tick' }).state).toEqual(r.state);
+  });
+
+  it('counts down from AUTO_REROLL_SECONDS and then searches again', () => {
+    let r = run(withAuto(), left('left', 2));
+    expect(r.state.phase).toBe('ended');
+    expect(r.state.reroll).toBe(AUTO_REROLL_SECONDS);
+    for (let i = AUTO_REROLL_SECONDS - 1; i >= 1; i--) {
+      r = run(r.state, { type: 'reroll/tick' });
+      expect(r.state.reroll).toBe(i);
+      expect(r.state.phase).toBe('ended');
+    }
+    r = run(r.state, { type: 'reroll/tick' });
+    expect(r.state.reroll).toBeNull();
+    expect(r.state.phase).toBe('searching');
+    expect(sent(r.effects)).toEqual([{ type: 'start', chat_type: 'text', interests: [] }]);
+  });
+
+  it('can be cancelled; later ticks do nothing', () => {
+    const s = run(withAuto(), left('left', 2)).state;
+    const r = run(s, { type: 'ui/cancelReroll' }, { type: 'reroll/tick' }, { type: 'reroll/tick' });
+    expect(r.state.reroll).toBeNull();
+    expect(r.state.phase).toBe('ended');
+    expect(r.effects).toEqual([]);
+  });
+
+  it('turning the setting off stops a running countdown', () => {
+    const r = run(withAuto(), left('left', 2), { type: 'ui/autoReroll', on: false });
+    expect(r.state.reroll).toBeNull();
+    expect(r.state.autoReroll).toBe(false);
+  });
+
+  it('does not start when we ended the chat ourselves', () => {
+    const r = run(withAuto(), { type: 'ui/stop' }, { type: 'ui/stop' });
+    expect(r.state.phase).toBe('ended');
+    expect(r.state.reroll).toBeNull();
+  });
+
+  it('Next or Stop during the countdown ends it', () => {
+    const s = run(withAuto(), left('left', 2)).state;
+    expect(run(s, { type: 'ui/next' }).state.reroll).toBeNull();
+    expect(run(s, { type: 'ui/stop' }).state.reroll).toBeNull();
+    expect(run(s, { type: 'ui/stop' }).state.phase).toBe('landing');
+  });
+});
+
+describe('stranger typing expiry', () => {
+  it('hides a typing indicator that got no update, but not a newer one', () => {
+    let s = run(textChat(), srv({ type: 'typing', active: true, seq: 2 })).state;
+    const gen = s.typingGen;
+    s = run(s, srv({ type: 'typing', active: true, seq: 3 })).state;
+    expect(run(s, { type: 'typing/expired', gen }).state.strangerTyping).toBe(true);
+    expect(run(s, { type: 'typing/expired', gen: s.typingGen }).state.strangerTyping).toBe(false);
+  });
+});
+
+const file = (id = 'f1', size = 3_000_000, name = 'photo.png') =>
+  ({ type: 'ui/sendFile', id, name, size, mime: 'image/png' }) as const;
+
+describe('file offers in a video chat (the data channel rides on the peer connection)', () => {
+  const open = (s: ChatState) => run(s, { type: 'file/channel', sessionId: s.sessionId!, open: true }).state;
+
+  it('a file picked before the channel opens is offered once it opens', () => {
+    let r = run(videoChat(), file());
+    expect(r.state.transfers).toMatchObject([{ id: 'f1', direction: 'out', status: 'pending' }]);
+    expect(r.state.direct).toBe('none');
+    expect(kinds(r.effects)).not.toContain('file/offer');
+    r = run(r.state, { type: 'file/channel', sessionId: 'v1', open: true });
+    expect(r.effects).toEqual([{ kind: 'file/offer', id: 'f1' }]);
+    expect(r.state.transfers[0].status).toBe('offered');
+  });
+
+  it('offer, accept, progress, done on the sending side', () => {
+    let r = run(open(videoChat()), file());
+    expect(r.effects).toEqual([{ kind: 'file/offer', id: 'f1' }]);
+    expect(canSendFile(r.state)).toBe(false);
+    r = run(r.state, { type: 'file/accepted', sessionId: 'v1', id: 'f1' }, { type: 'file/progress', sessionId: 'v1', id: 'f1', bytes: 1_000_000 });
+    expect(r.state.transfers[0]).toMatchObject({ status: 'transferring', bytes: 1_000_000 });
+    r = run(r.state, { type: 'file/done', sessionId: 'v1', id: 'f1', url: 'blob:x' });
+    expect(r.state.transfers[0]).toMatchObject({ status: 'done', bytes: 3_000_000 });
+    expect(texts(r.state)).toContain(LINES.fileSent('photo.png', 3_000_000));
+    expect(canSendFile(r.state)).toBe(true);
+  });
+
+  it('files over the limit are refused before anything is offered', () => {
+    const r = run(open(videoChat()), file('big', MAX_FILE_BYTES + 1, 'movie.mkv'));
+    expect(r.state.transfers).toEqual([]);
+    expect(r.effects).toEqual([{ kind: 'file/forget', id: 'big' }]);
+    expect(texts(r.state)).toContain(LINES.fileTooLarge('movie.mkv'));
+    expect(LINES.fileTooLarge('movie.mkv')).toContain('100 MB');
+  });
+
+  it('one outgoing file at a time', () => {
+    const r = run(open(videoChat()), file('a'), file('b'));
+    expect(r.state.transfers.map((t) => t.id)).toEqual(['a']);
+    expect(r.effects).toContainEqual({ kind: 'file/forget', id: 'b' });
+  });
+
+  it('the receiver sees the offer and nothing moves until it accepts', () => {
+    const s = open(videoChat(false));
+    let r = run(s, { type: 'file/offered', sessionId: 'v1', id: 'f9', name: 'notes.pdf', size: 2048, mime: 'application/pdf' });
+    expect(r.state.transfers).toMatchObject([{ id: 'f9', direction: 'in', status: 'offered', bytes: 0 }]);
+    expect(r.effects).toEqual([]);
+    // Announced in the log (a live region) too.
+    expect(texts(r.state)).toContain(LINES.fileOfferedToYou('notes.pdf', 2048));
+    expect(LINES.fileOfferedToYou('notes.pdf', 2048)).toBe('The stranger offers you notes.pdf (2.0 KB). Accept or decline it below.');
+    // Progress for an offer not yet accepted is ignored.
+    r = run(r.state, { type: 'file/progress', sessionId: 'v1', id: 'f9', bytes: 100 });
+    expect(r.state.transfers[0].bytes).toBe(0);
+    r = run(r.state, { type: 'ui/acceptFile', id: 'f9' });
+    expect(r.effects).toEqual([{ kind: 'file/accept', id: 'f9' }]);
+    r = run(r.state, { type: 'file/progress', sessionId: 'v1', id: 'f9', bytes: 1024 });
+    expect(r.state.transfers[0]).toMatchObject({ status: 'transferring', bytes: 1024 });
+    r = run(r.state, { type: 'file/done', sessionId: 'v1', id: 'f9', url: 'blob:http://x/1' });
+    expect(r.state.transfers[0]).toMatchObject({ status: 'done', url: 'blob:http://x/1' });
+    expect(texts(r.state)).toContain(LINES.fileReceived('notes.pdf', 2048));
+  });
+
+  it('declining sends a decline and the sender learns it', () => {
+    const r = run(open(videoChat(false)), { type: 'file/offered', sessionId: 'v1', id: 'f9', name: 'a.bin', size: 10, mime: '' }, { type: 'ui/declineFile', id: 'f9' });
+    expect(r.effects).toEqual([{ kind: 'file/decline', id: 'f9' }]);
+    expect(r.state.transfers[0].status).toBe('declined');
+    const s = run(open(videoChat()), file(), { type: 'file/declined', sessionId: 'v1', id: 'f1' }).state;
+    expect(s.transfers[0].status).toBe('declined');
+    expect(texts(s)).toContain(LINES.fileDeclinedByStranger('photo.png'));
+  });
+
+  it('either side can cancel a running transfer', () => {
+    let r = run(open(videoChat()), file(), { type: 'file/accepted', sessionId: 'v1', id: 'f1' }, { type: 'ui/cancelFile', id: 'f1' });
+    expect(r.effects).toContainEqual({ kind: 'file/cancel', id: 'f1' });
+    expect(r.state.transfers[0].status).toBe('cancelled');
+    r = run(r.state, { type: 'file/done', sessionId: 'v1', id: 'f1', url: null });
+    expect(r.state.transfers[0].status).toBe('cancelled');
+    const s = run(
+      open(videoChat(false)),
+      { type: 'file/offered', sessionId: 'v1', id: 'f9', name: 'a.bin', size: 10, mime: '' },
+      { type: 'ui/acceptFile', id: 'f9' },
+      { type: 'file/cancelled', sessionId: 'v1', id: 'f9' },
+    ).state;
+    expect(s.transfers[0].status).toBe('cancelled');
+    expect(texts(s)).toContain(LINES.fileCancelledByStranger('a.bin'));
+  });
+
+  it('an offer over the limit, or a second one at once, is declined without asking', () => {
+    const s = open(videoChat(false));
+    let r = run(s, { type: 'file/offered', sessionId: 'v1', id: 'x', name: 'huge', size: MAX_FILE_BYTES + 1, mime: '' });
+    expect(r.effects).toEqual([{ kind: 'file/decline', id: 'x' }]);
+    expect(r.state.transfers).toEqual([]);
+    r = run(s, { type: 'file/offered', sessionId: 'v1', id: 'a', name: 'a', size: 1, mime: '' }, { type: 'file/offered', sessionId: 'v1', id: 'b', name: 'b', size: 1, mime: '' });
+    expect(r.state.transfers.map((t) => t.id)).toEqual(['a']);
+    expect(r.effects).toEqual([{ kind: 'file/decline', id: 'b' }]);
+  });
+
+  it('events of another session are dropped; the chat ending stops running transfers', () => {
+    const s = run(open(videoChat()), file()).state;
+    expect(run(s, { type: 'file/accepted', sessionId: 'v0', id: 'f1' }).state).toEqual(s);
+    const r = run(s, left('left', 2));
+    expect(r.state.transfers[0].status).toBe('cancelled');
+    expect(r.state.channelOpen).toBe(false);
+    // The next chat starts without the old files, and their URLs are released.
+    const n = run(r.state, { type: 'ui/next' });
+    expect(n.state.transfers).toEqual([]);
+    expect(kinds(n.effects)).toContain('files/reset');
+  });
+
+  it('the channel closing under a transfer fails it', () => {
+    const r = run(open(videoChat()), file(), { type: 'file/accepted', sessionId: 'v1', id: 'f1' }, { type: 'file/channel', sessionId: 'v1', open: false });
+    expect(r.state.transfers[0].status).toBe('failed');
+  });
+});
+
+describe('file sharing in a text chat asks both users for a direct connection', () => {
+  const sig = (effects: Effect[]) => sent(effects).filter((m) => m.type === 'signal');
+
+  it('picking a file asks us first; nothing is sent before we confirm', () => {
+    const r = run(textChat(), file());
+    expect(r.state.direct).toBe('confirm');
+    expect(r.effects).toEqual([]);
+  });
+
+  it('confirm -> request to the stranger -> accept -> data-only peer connection -> offer', () => {
+    let r = run(textChat(false), file(), { type: 'ui/directConfirm' });
+    expect(sig(r.effects)).toEqual([{ type: 'signal', data: { kind: 'direct', action: 'request', session_id: 's1' } }]);
+    expect(r.state.direct).toBe('requested');
+    r = run(r.state, signal({ kind: 'direct', action: 'accept', session_id: 's1' }, 2));
+    expect(r.effects).toContainEqual({ kind: 'peer/open', sessionId: 's1', initiator: false, media: false });
+    expect(r.state.peerKind).toBe('data');
+    // SDP and ICE of the data connection now reach the peer.
+    const data = { sdp: { type: 'offer', sdp: 'o' }, session_id: 's1' };
+    expect(run(r.state, signal(data, 3)).effects).toEqual([{ kind: 'peer/signal', sessionId: 's1', data }]);
+    r = run(r.state, { type: 'file/channel', sessionId: 's1', open: true });
+    expect(r.effects).toEqual([{ kind: 'file/offer', id: 'f1' }]);
+  });
+
+  it('the stranger is asked, and allowing opens the connection (initiator offers)', () => {
+    let r = run(textChat(true), signal({ kind: 'direct', action: 'request' }, 2));
+    expect(r.state.direct).toBe('asked');
+    expect(r.effects).toEqual([]);
+    r = run(r.state, { type: 'ui/directAllow' });
+    expect(sig(r.effects)).toEqual([{ type: 'signal', data: { kind: 'direct', action: 'accept', session_id: 's1' } }]);
+    expect(r.effects).toContainEqual({ kind: 'peer/open', sessionId: 's1', initiator: true, media: false });
+  });
+
+  it('refusing sends refuse, and the asking side drops its file', () => {
+    let r = run(textChat(), signal({ kind: 'direct', action: 'request' }, 2), { type: 'ui/directRefuse' });
+    expect(sig(r.effects)).toEqual([{ type: 'signal', data: { kind: 'direct', action: 'refuse', session_id: 's1' } }]);
+    expect(kinds(r.effects)).not.toContain('peer/open');
+    r = run(textChat(), file(), { type: 'ui/directConfirm' }, signal({ kind: 'direct', action: 'refuse' }, 2));
+    expect(r.state.direct).toBe('none');
+    expect(r.state.transfers[0].status).toBe('declined');
+    expect(r.effects).toContainEqual({ kind: 'file/forget', id: 'f1' });
+    expect(texts(r.state)).toContain(LINES.directRefused);
+  });
+
+  it('without agreement, SDP signals in a text chat are ignored', () => {
+    const r = run(textChat(), signal({ sdp: { type: 'offer', sdp: 'o' } }, 2));
+    expect(r.effects).toEqual([]);
+  });
+
+  it('a direct connection that fails fails the waiting file', () => {
+    const r = run(
+      textChat(),
+      file(),
+      { type: 'ui/directConfirm' },
+      signal({ kind: 'direct', action: 'accept' }, 2),
+      { type: 'rtc/state', sessionId: 's1', state: 'failed' },
+    );
+    expect(r.state.transfers[0].status).toBe('failed');
+    expect(r.effects).toContainEqual({ kind: 'file/forget', id: 'f1' });
+    expect(texts(r.state)).toContain(LINES.directFailed);
+  });
+
+  it('cancelling before asking forgets the file', () => {
+    const r = run(textChat(), file(), { type: 'ui/directCancel' });
+    expect(r.state.direct).toBe('none');
+    expect(r.state.transfers).toEqual([]);
+    expect(r.effects).toEqual([{ kind: 'file/forget', id: 'f1' }]);
   });
 });

@@ -6,6 +6,8 @@
 // I/O itself: effects are carried out by the controller (src/app/controller.ts), which
 // feeds results back in as actions. Unit-tested in chatMachine.test.ts.
 
+import { formatSize } from '../files/size';
+import { AUTO_REROLL_SECONDS, MAX_FILE_BYTES } from '../settings';
 import { commonInterestsLine } from './interests';
 import {
   checkOutgoingMessage,
@@ -45,7 +47,59 @@ export const LINES = {
   serverTooLarge: 'That message is too long, so it was not sent.',
   rateLimited: "You're sending messages too fast. Please slow down.",
   generic: (detail: string) => `Something went wrong: ${detail}`,
+  youLeft: 'You have disconnected.',
+  fileTooLarge: (name: string) => `${name} is too large: files can be at most ${formatSize(MAX_FILE_BYTES)}.`,
+  fileBusy: 'Wait until the file you are sending is done, or cancel it.',
+  fileOfferTooLarge: (name: string, size: number) =>
+    `The stranger tried to send ${name} (${formatSize(size)}), which is over the ${formatSize(MAX_FILE_BYTES)} limit, so it was declined.`,
+  fileOffered: (name: string, size: number) => `You offered ${name} (${formatSize(size)}) to the stranger.`,
+  fileOfferedToYou: (name: string, size: number) =>
+    `The stranger offers you ${name} (${formatSize(size)}). Accept or decline it below.`,
+  fileSent: (name: string, size: number) => `You sent ${name} (${formatSize(size)}).`,
+  fileReceived: (name: string, size: number) => `The stranger sent you ${name} (${formatSize(size)}).`,
+  fileDeclinedByStranger: (name: string) => `The stranger declined ${name}.`,
+  fileDeclinedByYou: (name: string) => `You declined ${name}.`,
+  fileCancelledByStranger: (name: string) => `The stranger cancelled ${name}.`,
+  fileCancelledByYou: (name: string) => `You cancelled ${name}.`,
+  fileFailed: (name: string) => `${name} could not be transferred.`,
+  directRefused: 'The stranger did not want a direct connection, so no file was sent.',
+  directFailed: "A direct connection to the stranger couldn't be made, so the file was not sent.",
 } as const;
+
+/** A file on its way, in either direction. Bytes never touch the server. */
+export type TransferStatus =
+  /** out: waiting for the data channel (and, in a text chat, for both users to agree). */
+  | 'pending'
+  /** offered, waiting for the receiver to accept or decline. */
+  | 'offered'
+  | 'transferring'
+  | 'done'
+  | 'declined'
+  | 'cancelled'
+  | 'failed';
+
+export interface Transfer {
+  id: string;
+  direction: 'out' | 'in';
+  name: string;
+  size: number;
+  mime: string;
+  status: TransferStatus;
+  bytes: number;
+  /** Object URL of the file (received, or our own for a preview), made by the controller. */
+  url: string | null;
+}
+
+/**
+ * Text chats have no peer connection. A file needs one, and a direct connection shows
+ * each side the other's IP address, so both users agree first:
+ * none -> confirm (we picked a file) -> requested (we asked the stranger) -> agreed;
+ * none -> asked (the stranger asks us) -> agreed.
+ */
+export type DirectState = 'none' | 'confirm' | 'requested' | 'asked' | 'agreed';
+
+export const ACTIVE_TRANSFER: readonly TransferStatus[] = ['pending', 'offered', 'transferring'];
+export const isActive = (t: Transfer): boolean => ACTIVE_TRANSFER.includes(t.status);
 
 export interface Notice {
   kind: 'media' | 'error';
@@ -88,6 +142,20 @@ export interface ChatState {
   maxChars: number;
   /** What the server accepts (GET /config); the defaults until it has answered. */
   limits: ClientLimits;
+  /** Stop was pressed once during this chat: the button now asks "Really?". */
+  stopConfirm: boolean;
+  /** Setting: start a new search by itself after the stranger left. */
+  autoReroll: boolean;
+  /** Seconds left before the automatic new search, or null when none is counting down. */
+  reroll: number | null;
+  /** Which peer connection this chat has: the video one, a data-only one, or none. */
+  peerKind: 'none' | 'media' | 'data';
+  /** The file data channel of this chat is open. */
+  channelOpen: boolean;
+  direct: DirectState;
+  transfers: Transfer[];
+  /** Bumped on every "stranger is typing": the expiry timer of an older one is ignored. */
+  typingGen: number;
 }
 
 export type Action =
@@ -105,17 +173,47 @@ export type Action =
   | { type: 'ui/typing'; active: boolean }
   | { type: 'ui/dismissNotice' }
   | { type: 'rtc/state'; sessionId: string; state: RtcStatus }
-  | { type: 'rtc/signal'; sessionId: string; data: Record<string, unknown> };
+  | { type: 'rtc/signal'; sessionId: string; data: Record<string, unknown> }
+  | { type: 'ui/escape' }
+  | { type: 'ui/autoReroll'; on: boolean }
+  | { type: 'ui/cancelReroll' }
+  | { type: 'reroll/tick' }
+  | { type: 'typing/expired'; gen: number }
+  | { type: 'ui/sendFile'; id: string; name: string; size: number; mime: string }
+  | { type: 'ui/directConfirm' }
+  | { type: 'ui/directCancel' }
+  | { type: 'ui/directAllow' }
+  | { type: 'ui/directRefuse' }
+  | { type: 'ui/acceptFile'; id: string }
+  | { type: 'ui/declineFile'; id: string }
+  | { type: 'ui/cancelFile'; id: string }
+  | { type: 'file/channel'; sessionId: string; open: boolean }
+  | { type: 'file/offered'; sessionId: string; id: string; name: string; size: number; mime: string }
+  | { type: 'file/accepted'; sessionId: string; id: string }
+  | { type: 'file/declined'; sessionId: string; id: string }
+  | { type: 'file/cancelled'; sessionId: string; id: string }
+  | { type: 'file/progress'; sessionId: string; id: string; bytes: number }
+  | { type: 'file/done'; sessionId: string; id: string; url: string | null }
+  | { type: 'file/failed'; sessionId: string; id: string };
 
 export type Effect =
   | { kind: 'send'; msg: ClientMessage }
   | { kind: 'media/acquire'; request: number }
   | { kind: 'media/release' }
-  | { kind: 'peer/open'; sessionId: string; initiator: boolean }
+  | { kind: 'peer/open'; sessionId: string; initiator: boolean; media: boolean }
   | { kind: 'peer/signal'; sessionId: string; data: Record<string, unknown> }
   | { kind: 'peer/close' }
   | { kind: 'typing/reset' }
-  | { kind: 'socket/close' };
+  | { kind: 'socket/close' }
+  /** Offer the file the controller holds under `id` on the data channel. */
+  | { kind: 'file/offer'; id: string }
+  | { kind: 'file/accept'; id: string }
+  | { kind: 'file/decline'; id: string }
+  | { kind: 'file/cancel'; id: string }
+  /** Drop the File object kept under `id` (never offered). */
+  | { kind: 'file/forget'; id: string }
+  /** The chat is gone: revoke object URLs, forget files. */
+  | { kind: 'files/reset' };
 
 export interface Step {
   state: ChatState;
@@ -147,6 +245,14 @@ export function initialState(limits: ClientLimits = DEFAULT_LIMITS): ChatState {
     rtc: 'new',
     maxChars: limits.maxMessageChars,
     limits,
+    stopConfirm: false,
+    autoReroll: false,
+    reroll: null,
+    peerKind: 'none',
+    channelOpen: false,
+    direct: 'none',
+    transfers: [],
+    typingGen: 0,
   };
 }
 
@@ -185,7 +291,14 @@ class Builder {
   }
   /** Forgets the current chat (not the identity or connection). */
   clearChat(): this {
+    if (this.s.transfers.length > 0) this.fx({ kind: 'files/reset' });
     return this.set({
+      stopConfirm: false,
+      reroll: null,
+      peerKind: 'none',
+      channelOpen: false,
+      direct: 'none',
+      transfers: [],
       sessionId: null,
       initiator: false,
       commonInterests: [],
@@ -198,10 +311,56 @@ class Builder {
   }
   /** The chat is over but stays on screen until the user acts (Next or Stop). */
   endChat(reason: string, text: string): this {
+    // Whatever was still on its way stops with the connection; finished files stay.
+    const transfers = this.s.transfers.map((t) => (isActive(t) ? { ...t, status: 'cancelled' as const } : t));
     return this.fx({ kind: 'peer/close' })
       .fx({ kind: 'typing/reset' })
-      .set({ phase: 'ended', leftReason: reason, strangerTyping: false, selfTyping: false, rtc: 'new' })
+      .set({
+        phase: 'ended',
+        leftReason: reason,
+        strangerTyping: false,
+        selfTyping: false,
+        rtc: 'new',
+        stopConfirm: false,
+        peerKind: 'none',
+        channelOpen: false,
+        direct: 'none',
+        transfers,
+      })
       .line('system', text);
+  }
+  transfer(id: string): Transfer | undefined {
+    return this.s.transfers.find((t) => t.id === id);
+  }
+  patchTransfer(id: string, patch: Partial<Transfer>): this {
+    return this.set({ transfers: this.s.transfers.map((t) => (t.id === id ? { ...t, ...patch } : t)) });
+  }
+  /** Offers every pending outgoing file once the data channel is open. */
+  offerPending(): this {
+    if (!this.s.channelOpen) return this;
+    for (const t of this.s.transfers) {
+      if (t.direction === 'out' && t.status === 'pending') {
+        this.patchTransfer(t.id, { status: 'offered' })
+          .fx({ kind: 'file/offer', id: t.id })
+          .line('system', LINES.fileOffered(t.name, t.size));
+      }
+    }
+    return this;
+  }
+  /** A data-only peer connection for a text chat, once both users agreed. */
+  openDirect(): this {
+    const { sessionId, initiator } = this.s;
+    if (!sessionId) return this;
+    return this.set({ direct: 'agreed', peerKind: 'data', rtc: 'connecting' }).fx({
+      kind: 'peer/open',
+      sessionId,
+      initiator,
+      media: false,
+    });
+  }
+  signal(data: Record<string, unknown>): this {
+    const sessionId = this.s.sessionId;
+    return sessionId ? this.send({ type: 'signal', data: { ...data, session_id: sessionId } }) : this;
   }
   startSearch(): this {
     const { chatType, interests } = this.s;
@@ -274,16 +433,166 @@ export function reduce(state: ChatState, action: Action): Step {
 
     case 'ui/stop': {
       if (state.phase === 'landing') return unchanged(state);
+      // Omegle's Stop: the first press asks "Really?", the second ends the chat (which
+      // stays on screen, so the user can read it, save it or press Next for a new one).
+      if (state.phase === 'chatting') {
+        if (!state.stopConfirm) return unchanged({ ...state, stopConfirm: true });
+        return new Builder(state).send({ type: 'stop' }).endChat('you', LINES.youLeft).done();
+      }
       const b = new Builder(state)
         .fx({ kind: 'peer/close' })
         .fx({ kind: 'typing/reset' })
         .fx({ kind: 'media/release' });
-      if (state.phase === 'searching' || state.phase === 'chatting') b.send({ type: 'stop' });
+      if (state.phase === 'searching') b.send({ type: 'stop' });
       return b
         .clearChat()
         .set({ phase: 'landing', chatType: null, mediaRequest: state.mediaRequest + 1 })
         .done();
     }
+
+    case 'ui/escape':
+      // Esc steps like Omegle's one button: Stop -> Really? -> New.
+      if (state.phase === 'chatting') return reduce(state, { type: 'ui/stop' });
+      if (state.phase === 'ended') return reduce(state, { type: 'ui/next' });
+      return unchanged(state);
+
+    case 'ui/autoReroll': {
+      const b = new Builder(state).set({ autoReroll: action.on });
+      if (!action.on) b.set({ reroll: null });
+      return b.done();
+    }
+
+    case 'ui/cancelReroll':
+      return state.reroll === null ? unchanged(state) : unchanged({ ...state, reroll: null });
+
+    case 'reroll/tick': {
+      if (state.reroll === null || state.phase !== 'ended') return unchanged(state);
+      if (state.reroll > 1) return unchanged({ ...state, reroll: state.reroll - 1 });
+      return reduce({ ...state, reroll: null }, { type: 'ui/next' });
+    }
+
+    case 'typing/expired':
+      if (!state.strangerTyping || action.gen !== state.typingGen) return unchanged(state);
+      return unchanged({ ...state, strangerTyping: false });
+
+    case 'ui/sendFile': {
+      if (state.phase !== 'chatting') return new Builder(state).fx({ kind: 'file/forget', id: action.id }).done();
+      const b = new Builder(state);
+      if (action.size > MAX_FILE_BYTES) {
+        return b.line('error', LINES.fileTooLarge(action.name)).fx({ kind: 'file/forget', id: action.id }).done();
+      }
+      if (state.transfers.some((t) => t.direction === 'out' && isActive(t))) {
+        return b.line('error', LINES.fileBusy).fx({ kind: 'file/forget', id: action.id }).done();
+      }
+      const t: Transfer = {
+        id: action.id,
+        direction: 'out',
+        name: action.name,
+        size: action.size,
+        mime: action.mime,
+        status: 'pending',
+        bytes: 0,
+        url: null,
+      };
+      b.set({ transfers: [...state.transfers, t] });
+      if (state.peerKind === 'none' && state.direct === 'none') b.set({ direct: 'confirm' });
+      return b.offerPending().done();
+    }
+
+    case 'ui/directConfirm':
+      if (state.phase !== 'chatting' || state.direct !== 'confirm') return unchanged(state);
+      return new Builder(state).set({ direct: 'requested' }).signal({ kind: 'direct', action: 'request' }).done();
+
+    case 'ui/directCancel': {
+      if (state.phase !== 'chatting' || (state.direct !== 'confirm' && state.direct !== 'requested')) return unchanged(state);
+      const b = new Builder(state);
+      if (state.direct === 'requested') b.signal({ kind: 'direct', action: 'cancel' });
+      for (const t of state.transfers) if (t.status === 'pending') b.fx({ kind: 'file/forget', id: t.id });
+      return b.set({ direct: 'none', transfers: state.transfers.filter((t) => t.status !== 'pending') }).done();
+    }
+
+    case 'ui/directAllow':
+      if (state.phase !== 'chatting' || state.direct !== 'asked') return unchanged(state);
+      return new Builder(state).signal({ kind: 'direct', action: 'accept' }).openDirect().done();
+
+    case 'ui/directRefuse':
+      if (state.phase !== 'chatting' || state.direct !== 'asked') return unchanged(state);
+      return new Builder(state).set({ direct: 'none' }).signal({ kind: 'direct', action: 'refuse' }).done();
+
+    case 'ui/acceptFile': {
+      const b = new Builder(state);
+      const t = b.transfer(action.id);
+      if (state.phase !== 'chatting' || !t || t.direction !== 'in' || t.status !== 'offered') return unchanged(state);
+      return b.patchTransfer(t.id, { status: 'transferring' }).fx({ kind: 'file/accept', id: t.id }).done();
+    }
+
+    case 'ui/declineFile': {
+      const b = new Builder(state);
+      const t = b.transfer(action.id);
+      if (!t || t.direction !== 'in' || t.status !== 'offered') return unchanged(state);
+      return b
+        .patchTransfer(t.id, { status: 'declined' })
+        .fx({ kind: 'file/decline', id: t.id })
+        .line('system', LINES.fileDeclinedByYou(t.name))
+        .done();
+    }
+
+    case 'ui/cancelFile': {
+      const b = new Builder(state);
+      const t = b.transfer(action.id);
+      if (!t || !isActive(t)) return unchanged(state);
+      b.patchTransfer(t.id, { status: 'cancelled' }).line('system', LINES.fileCancelledByYou(t.name));
+      if (t.status === 'pending') {
+        b.fx({ kind: 'file/forget', id: t.id });
+        if (state.direct === 'confirm') b.set({ direct: 'none' });
+        return b.done();
+      }
+      return b.fx({ kind: 'file/cancel', id: t.id }).done();
+    }
+
+    case 'file/channel': {
+      if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
+      const b = new Builder(state).set({ channelOpen: action.open });
+      if (action.open) return b.offerPending().done();
+      // The channel went away under a transfer: it cannot finish.
+      for (const t of state.transfers) {
+        if (isActive(t) && t.status !== 'pending') b.patchTransfer(t.id, { status: 'failed' }).line('error', LINES.fileFailed(t.name));
+      }
+      return b.done();
+    }
+
+    case 'file/offered': {
+      if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
+      const b = new Builder(state);
+      if (b.transfer(action.id)) return unchanged(state);
+      if (action.size > MAX_FILE_BYTES) {
+        return b.line('system', LINES.fileOfferTooLarge(action.name, action.size)).fx({ kind: 'file/decline', id: action.id }).done();
+      }
+      // One incoming file at a time (the sender's client never offers more).
+      if (state.transfers.some((t) => t.direction === 'in' && isActive(t))) {
+        return b.fx({ kind: 'file/decline', id: action.id }).done();
+      }
+      const t: Transfer = {
+        id: action.id,
+        direction: 'in',
+        name: action.name,
+        size: action.size,
+        mime: action.mime,
+        status: 'offered',
+        bytes: 0,
+        url: null,
+      };
+      // The log is a live region: screen readers hear about the offer.
+      return b.set({ transfers: [...state.transfers, t] }).line('system', LINES.fileOfferedToYou(t.name, t.size)).done();
+    }
+
+    case 'file/accepted':
+    case 'file/declined':
+    case 'file/cancelled':
+    case 'file/progress':
+    case 'file/done':
+    case 'file/failed':
+      return onFileEvent(state, action);
 
     case 'ui/send': {
       if (state.phase !== 'chatting') return unchanged(state);
@@ -292,7 +601,7 @@ export function reduce(state: ChatState, action: Action): Step {
         if (check.reason === 'empty') return unchanged(state);
         return new Builder(state).line('error', LINES.tooLong(state.maxChars)).done();
       }
-      const b = new Builder(state).line('you', check.text).send({ type: 'message', text: check.text });
+      const b = new Builder(state).set({ stopConfirm: false }).line('you', check.text).send({ type: 'message', text: check.text });
       if (state.selfTyping) b.send({ type: 'typing', active: false });
       return b.set({ selfTyping: false }).fx({ kind: 'typing/reset' }).done();
     }
@@ -307,9 +616,19 @@ export function reduce(state: ChatState, action: Action): Step {
     case 'ui/dismissNotice':
       return unchanged({ ...state, notice: null });
 
-    case 'rtc/state':
+    case 'rtc/state': {
       if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
-      return unchanged({ ...state, rtc: action.state });
+      const b = new Builder(state).set({ rtc: action.state });
+      // A text chat's direct connection that cannot be made: its waiting files can't go.
+      if (action.state === 'failed' && state.peerKind === 'data') {
+        for (const t of state.transfers) {
+          if (t.direction === 'out' && t.status === 'pending') {
+            b.patchTransfer(t.id, { status: 'failed' }).fx({ kind: 'file/forget', id: t.id }).line('error', LINES.directFailed);
+          }
+        }
+      }
+      return b.done();
+    }
 
     case 'rtc/signal':
       if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
@@ -378,7 +697,12 @@ function onServer(state: ChatState, msg: ServerMessage): Step {
       if (common) b.line('system', common);
       // Only a user who asked for video (and so has a camera stream) gets a peer connection.
       if (state.chatType === 'video' && msg.chat_type === 'video') {
-        b.set({ rtc: 'connecting' }).fx({ kind: 'peer/open', sessionId: msg.session_id, initiator: msg.initiator });
+        b.set({ rtc: 'connecting', peerKind: 'media' }).fx({
+          kind: 'peer/open',
+          sessionId: msg.session_id,
+          initiator: msg.initiator,
+          media: true,
+        });
       }
       return b.done();
     }
@@ -389,18 +713,85 @@ function onServer(state: ChatState, msg: ServerMessage): Step {
 
     case 'typing':
       if (state.phase !== 'chatting') return b.done();
+      if (msg.active) b.set({ typingGen: state.typingGen + 1 });
       return b.set({ strangerTyping: msg.active }).done();
 
     case 'signal': {
-      if (state.phase !== 'chatting' || state.chatType !== 'video' || !state.sessionId) return b.done();
+      if (state.phase !== 'chatting' || !state.sessionId) return b.done();
       const tag = msg.data.session_id;
       if (tag !== undefined && tag !== state.sessionId) return b.done();
+      if (msg.data.kind === 'direct') return onDirect(b, msg.data.action);
+      if (state.peerKind === 'none') return b.done();
       return b.fx({ kind: 'peer/signal', sessionId: state.sessionId, data: msg.data }).done();
     }
 
     case 'partner_left':
       if (state.phase !== 'chatting') return b.done();
-      return b.endChat(msg.reason, LINES.partnerLeft).done();
+      b.endChat(msg.reason, LINES.partnerLeft);
+      if (state.autoReroll) b.set({ reroll: AUTO_REROLL_SECONDS });
+      return b.done();
+  }
+}
+
+/** The text-chat consent handshake for a direct connection, carried in `signal` data. */
+function onDirect(b: Builder, action: unknown): Step {
+  const s = b.s;
+  switch (action) {
+    case 'request':
+      // Both asked at the same moment: both agreed.
+      if (s.direct === 'requested') return b.signal({ kind: 'direct', action: 'accept' }).openDirect().done();
+      if (s.direct === 'none' || s.direct === 'confirm') return b.set({ direct: 'asked' }).done();
+      return b.done();
+    case 'accept':
+      if (s.direct !== 'requested') return b.done();
+      return b.openDirect().done();
+    case 'refuse': {
+      if (s.direct !== 'requested') return b.done();
+      for (const t of s.transfers) if (t.status === 'pending') b.fx({ kind: 'file/forget', id: t.id });
+      const transfers = s.transfers.map((t) => (t.status === 'pending' ? { ...t, status: 'declined' as const } : t));
+      return b.set({ direct: 'none', transfers }).line('system', LINES.directRefused).done();
+    }
+    case 'cancel':
+      if (s.direct !== 'asked') return b.done();
+      return b.set({ direct: 'none' }).done();
+    default:
+      return b.done();
+  }
+}
+
+type FileEvent = Extract<
+  Action,
+  { type: 'file/accepted' | 'file/declined' | 'file/cancelled' | 'file/progress' | 'file/done' | 'file/failed' }
+>;
+
+/** What the data channel reports about a transfer of this chat. */
+function onFileEvent(state: ChatState, a: FileEvent): Step {
+  if (a.sessionId !== state.sessionId || (state.phase !== 'chatting' && state.phase !== 'ended')) return unchanged(state);
+  const b = new Builder(state);
+  const t = b.transfer(a.id);
+  if (!t) return unchanged(state);
+  switch (a.type) {
+    case 'file/accepted':
+      if (t.direction !== 'out' || t.status !== 'offered') return unchanged(state);
+      return b.patchTransfer(t.id, { status: 'transferring' }).done();
+    case 'file/declined':
+      if (t.direction !== 'out' || t.status !== 'offered') return unchanged(state);
+      return b.patchTransfer(t.id, { status: 'declined' }).line('system', LINES.fileDeclinedByStranger(t.name)).done();
+    case 'file/cancelled':
+      if (!isActive(t)) return unchanged(state);
+      return b.patchTransfer(t.id, { status: 'cancelled' }).line('system', LINES.fileCancelledByStranger(t.name)).done();
+    case 'file/progress':
+      if (t.status !== 'transferring') return unchanged(state);
+      return b.patchTransfer(t.id, { bytes: Math.max(0, Math.min(t.size, a.bytes)) }).done();
+    case 'file/done':
+      if (t.status !== 'transferring') return unchanged(state);
+      return b
+        .patchTransfer(t.id, { status: 'done', bytes: t.size, url: a.url })
+        .line('system', t.direction === 'out' ? LINES.fileSent(t.name, t.size) : LINES.fileReceived(t.name, t.size))
+        .done();
+    case 'file/failed':
+      if (!isActive(t)) return unchanged(state);
+      return b.patchTransfer(t.id, { status: 'failed' }).line('error', LINES.fileFailed(t.name)).done();
   }
 }
 
@@ -480,4 +871,9 @@ export function statusText(s: ChatState): string {
 
 export function canSend(s: ChatState): boolean {
   return s.phase === 'chatting';
+}
+
+/** "Send a file" is offered during a chat while no file of ours is on its way. */
+export function canSendFile(s: ChatState): boolean {
+  return s.phase === 'chatting' && !s.transfers.some((t) => t.direction === 'out' && isActive(t));
 }

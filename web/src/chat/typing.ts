@@ -2,7 +2,9 @@
 // TYPING_IDLE_MS without a keystroke or when the field is emptied. Timers are injected
 // so the logic is unit-testable with fake timers (typing.test.ts).
 
-export const TYPING_IDLE_MS = 3000;
+import { TYPING_IDLE_MS } from '../settings';
+
+export { TYPING_IDLE_MS };
 
 export interface TimerApi {
   setTimeout(fn: () => void, ms: number): unknown;

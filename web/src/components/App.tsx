@@ -31,6 +31,9 @@ export function App({ controller }: { controller: Controller }) {
   if (view.chat.phase === 'landing') {
     return (
       <Landing
+        offline={view.offline}
+        dataSaver={view.dataSaver}
+        onDataSaverChange={(on) => controller.setDataSaver(on)}
         online={view.chat.online}
         notice={view.chat.notice}
         interests={interests}

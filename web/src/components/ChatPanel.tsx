@@ -1,7 +1,10 @@
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import type { Controller } from '../app/controller';
-import { LINES, type ChatState } from '../chat/chatMachine';
+import { canSendFile, LINES, type ChatState } from '../chat/chatMachine';
 import { joinNaturally } from '../chat/interests';
+import { formatSize } from '../files/size';
+import { AUTO_REROLL_SECONDS, MAX_FILE_BYTES } from '../settings';
+import { FileTransfers } from './FileTransfers';
 
 interface Props {
   chat: ChatState;
@@ -18,6 +21,7 @@ export function ChatPanel({ chat, status, canNext, controller }: Props) {
   const logRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const nextRef = useRef<HTMLButtonElement>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
   const stickToBottom = useRef(true);
   const chatting = chat.phase === 'chatting';
 
@@ -82,6 +86,7 @@ export function ChatPanel({ chat, status, canNext, controller }: Props) {
         )}
         {chatting && chat.strangerTyping && <p className="line line--typing">{LINES.typing}</p>}
       </div>
+      <FileTransfers chat={chat} controller={controller} />
       <form className="composer" onSubmit={onSubmit}>
         <label htmlFor="message-input" className="visually-hidden">
           Message
@@ -105,16 +110,73 @@ export function ChatPanel({ chat, status, canNext, controller }: Props) {
           Send
         </button>
       </form>
+      <div className="panel-tools">
+        <button
+          type="button"
+          className="btn btn-small btn-secondary"
+          disabled={!canSendFile(chat)}
+          aria-describedby="file-limit"
+          onClick={() => fileRef.current?.click()}
+        >
+          Send a file
+        </button>
+        <input
+          ref={fileRef}
+          type="file"
+          hidden
+          tabIndex={-1}
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (file) controller.sendFile(file);
+            e.target.value = '';
+          }}
+        />
+        <span id="file-limit" className="hint">
+          Up to {formatSize(MAX_FILE_BYTES)}, sent directly to the stranger
+        </span>
+        <button
+          type="button"
+          className="btn btn-small btn-secondary tools-save"
+          disabled={chat.log.length === 0}
+          onClick={() => controller.saveTranscript()}
+        >
+          Save chat
+        </button>
+      </div>
       <div className="panel-controls">
         <button ref={nextRef} type="button" className="btn btn-next" disabled={!canNext} onClick={() => controller.next()}>
           Next
         </button>
-        <button type="button" className="btn btn-stop" onClick={() => controller.stop()}>
-          Stop
+        <button
+          type="button"
+          className={chat.stopConfirm ? 'btn btn-stop btn-really' : 'btn btn-stop'}
+          onClick={() => controller.stop()}
+        >
+          {chat.stopConfirm ? 'Really?' : 'Stop'}
         </button>
         <span className="kbd-hint" aria-hidden="true">
-          Esc = Next
+          Esc: Stop, Really?, New
         </span>
+        <p className="visually-hidden" aria-live="assertive">
+          {chat.stopConfirm ? 'Press Really? or Escape again to end the chat.' : ''}
+        </p>
+      </div>
+      <div className="reroll">
+        <label className="check">
+          <input type="checkbox" checked={chat.autoReroll} onChange={(e) => controller.setAutoReroll(e.target.checked)} />
+          Auto-reroll
+        </label>
+        <span className="hint">
+          Find a new stranger {AUTO_REROLL_SECONDS} seconds after one leaves
+        </span>
+        {chat.reroll !== null && (
+          <p className="reroll-count" role="status">
+            New stranger in {chat.reroll} {chat.reroll === 1 ? 'second' : 'seconds'}.{' '}
+            <button type="button" className="btn btn-small btn-secondary" onClick={() => controller.cancelReroll()}>
+              Cancel auto-reroll
+            </button>
+          </p>
+        )}
       </div>
     </section>
   );

@@ -11,17 +11,16 @@ export function ChatScreen({ view, controller }: { view: ViewState; controller: 
   const status = statusText(chat);
   const canNext = chat.phase === 'chatting' || chat.phase === 'ended';
 
-  // Esc = Next, from anywhere on the chat screen.
+  // Esc steps like Omegle's button, from anywhere on the chat screen: Stop, Really?, New.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape' || e.defaultPrevented || e.isComposing) return;
-      if (!canNext) return;
       e.preventDefault();
-      controller.next();
+      controller.escape();
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [controller, canNext]);
+  }, [controller]);
 
   return (
     <div className={video ? 'chat-screen chat-screen--video' : 'chat-screen chat-screen--text'}>
@@ -32,6 +31,11 @@ export function ChatScreen({ view, controller }: { view: ViewState; controller: 
         </h1>
         <OnlineCount online={chat.online} />
       </header>
+      {view.offline && (
+        <p className="offline-banner" role="alert">
+          You're offline. Chatting needs the network; parley reconnects by itself when it is back.
+        </p>
+      )}
       <main className="chat-main">
         {video && <VideoStage view={view} status={status} controller={controller} />}
         <ChatPanel chat={chat} status={video ? null : status} canNext={canNext} controller={controller} />

@@ -2,10 +2,14 @@ import { useEffect, useRef, useState } from 'react';
 import type { Notice } from '../chat/chatMachine';
 import type { ChatType } from '../chat/protocol';
 import { addInterests, type InterestLimits } from '../chat/interests';
+import { DATA_SAVER } from '../settings';
 import { InterestsField } from './InterestsField';
 import { OnlineCount } from './OnlineCount';
 
 interface Props {
+  offline: boolean;
+  dataSaver: boolean;
+  onDataSaverChange(on: boolean): void;
   online: number | null;
   notice: Notice | null;
   interests: string[];
@@ -16,7 +20,18 @@ interface Props {
   onDismissNotice(): void;
 }
 
-export function Landing({ online, notice, interests, limits, onInterestsChange, onStart, onDismissNotice }: Props) {
+export function Landing({
+  offline,
+  dataSaver,
+  onDataSaverChange,
+  online,
+  notice,
+  interests,
+  limits,
+  onInterestsChange,
+  onStart,
+  onDismissNotice,
+}: Props) {
   const [draft, setDraft] = useState('');
   const textButton = useRef<HTMLButtonElement>(null);
 
@@ -41,6 +56,13 @@ export function Landing({ online, notice, interests, limits, onInterestsChange, 
         <p className="tagline">Talk to a random stranger, by text or video.</p>
         <OnlineCount online={online} />
       </header>
+
+      {offline && (
+        <p className="offline-banner" role="alert">
+          You're offline. parley is ready, but chatting needs the network: it connects by itself when the network is
+          back.
+        </p>
+      )}
 
       {notice && (
         <div className="notice" role="alert">
@@ -73,6 +95,16 @@ export function Landing({ online, notice, interests, limits, onInterestsChange, 
             Video chat
           </button>
         </div>
+        <div className="landing-options">
+          <label className="check">
+            <input type="checkbox" checked={dataSaver} onChange={(e) => onDataSaverChange(e.target.checked)} />
+            Data saver
+          </label>
+          <span className="hint">
+            Video you send is capped at {DATA_SAVER.maxWidth} px wide and {DATA_SAVER.maxFramerate} frames a second, for
+            mobile data
+          </span>
+        </div>
       </section>
 
       <section className="terms" aria-labelledby="terms-title">
@@ -80,9 +112,12 @@ export function Landing({ online, notice, interests, limits, onInterestsChange, 
         <ul>
           <li>You must be 18 or older to use parley.</li>
           <li>Be kind. No harassment, hate or nudity.</li>
-          <li>You can leave any time: Next finds someone new, Stop ends the chat.</li>
+          <li>You can leave any time: Next finds someone new, Stop ends the chat (Esc steps through Stop, Really?, New).</li>
         </ul>
-        <p className="fine-print">Chats are anonymous and not stored. Video goes directly between you and the stranger.</p>
+        <p className="fine-print">
+          Chats are anonymous and not stored. Video and files go directly between you and the stranger; "Save chat"
+          makes the only copy, on your device.
+        </p>
       </section>
     </main>
   );

@@ -25,7 +25,7 @@ export function VideoStage({ view, status, controller }: { view: ViewState; stat
   const chat = view.chat;
 
   useStream(remoteRef, view.remoteStream, () => setSoundBlocked(true));
-  useStream(localRef, view.localStream);
+  useStream(localRef, view.previewStream);
 
   const connected = chat.phase === 'chatting' && chat.rtc === 'connected' && view.remoteStream !== null;
   const hasMic = !!view.localStream && view.localStream.getAudioTracks().length > 0;
@@ -56,8 +56,16 @@ export function VideoStage({ view, status, controller }: { view: ViewState; stat
           )}
         </div>
         <div className="self">
-          <video ref={localRef} className="self-video" aria-label="Your video" autoPlay playsInline muted />
-          {!view.camOn && <p className="self-off">Camera off</p>}
+          <video
+            ref={localRef}
+            className={view.screenSharing ? 'self-video self-video--screen' : 'self-video'}
+            aria-label="Your video"
+            autoPlay
+            playsInline
+            muted
+          />
+          {!view.camOn && !view.screenSharing && <p className="self-off">Camera off</p>}
+          {view.screenSharing && <p className="self-caption">Sharing your screen</p>}
         </div>
       </div>
       <div className="media-controls">
@@ -77,6 +85,25 @@ export function VideoStage({ view, status, controller }: { view: ViewState; stat
         >
           {view.camOn ? 'Turn camera off' : 'Turn camera on'}
         </button>
+        {view.canShareScreen &&
+          (view.screenSharing ? (
+            <button type="button" className="btn btn-media btn-off" onClick={() => void controller.stopSharing()}>
+              Stop sharing
+            </button>
+          ) : (
+            <button
+              type="button"
+              className="btn btn-media"
+              disabled={chat.phase !== 'chatting' || chat.peerKind !== 'media'}
+              onClick={() => void controller.shareScreen()}
+            >
+              Share screen
+            </button>
+          ))}
+        <label className="check check--media">
+          <input type="checkbox" checked={view.dataSaver} onChange={(e) => controller.setDataSaver(e.target.checked)} />
+          Data saver
+        </label>
       </div>
     </section>
   );

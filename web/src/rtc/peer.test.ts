@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PeerSession } from './peer';
+import { capEncoding, PeerSession } from './peer';
 import type { RtcStatus } from '../chat/chatMachine';
 
 /** Just enough of RTCPeerConnection to check the negotiation rules. */
@@ -23,6 +23,11 @@ class FakePc {
     this.tracks++;
   }
   addTransceiver() {}
+  channels: Array<{ label: string; init: RTCDataChannelInit }> = [];
+  createDataChannel(label: string, init: RTCDataChannelInit) {
+    this.channels.push({ label, init });
+    return { label };
+  }
   async setLocalDescription() {
     await Promise.resolve();
     if (this.signalingState === 'stable') {
@@ -70,7 +75,7 @@ const localStream = {
   getTracks: () => [{ kind: 'audio' }, { kind: 'video' }],
 } as unknown as MediaStream;
 
-function make(initiator: boolean) {
+function make(initiator: boolean, media = true) {
   let pc!: FakePc;
   const signals: Record<string, unknown>[] = [];
   const states: RtcStatus[] = [];
@@ -79,6 +84,7 @@ function make(initiator: boolean) {
     initiator,
     iceServers: Promise.resolve([{ urls: 'stun:stun.example.org' }]),
     localStream,
+    media,
     createPc: (config) => {
       expect(config.iceServers).toEqual([{ urls: 'stun:stun.example.org' }]);
       pc = new FakePc();
@@ -215,5 +221,35 @@ describe('PeerSession', () => {
     peer.close();
     await new Promise((r) => setTimeout(r, 20));
     expect(created).toBe(0);
+  });
+});
+
+describe('file data channel and data saver (issue 14)', () => {
+  it('both sides create the same negotiated channel before any offer', async () => {
+    for (const initiator of [true, false]) {
+      const t = make(initiator);
+      await settle();
+      expect(t.pc.channels).toEqual([{ label: 'files', init: { negotiated: true, id: 0, ordered: true } }]);
+    }
+  });
+
+  it('a data-only connection (text chat) adds no media, and still only the initiator offers', async () => {
+    const a = make(true, false);
+    const b = make(false, false);
+    await settle();
+    expect(a.pc.tracks).toBe(0);
+    expect(a.pc.channels.length).toBe(1);
+    expect(b.pc.onnegotiationneeded).toBeNull();
+    a.pc.onnegotiationneeded?.();
+    await settle();
+    expect(a.signals).toEqual([{ sdp: { type: 'offer', sdp: 'offer-0' } }]);
+  });
+
+  it('data saver scales a wide track down to the cap and limits frame rate and bitrate', () => {
+    const cap = { maxWidth: 320, maxFramerate: 15, maxBitrate: 150_000 };
+    expect(capEncoding(640, cap)).toEqual({ scaleResolutionDownBy: 2, maxFramerate: 15, maxBitrate: 150_000 });
+    expect(capEncoding(1280, cap).scaleResolutionDownBy).toBe(4);
+    expect(capEncoding(200, cap).scaleResolutionDownBy).toBe(1);
+    expect(capEncoding(640, null)).toEqual({ scaleResolutionDownBy: 1 });
   });
 });

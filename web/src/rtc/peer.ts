@@ -16,7 +16,23 @@ export interface PeerCallbacks {
   signal(data: Record<string, unknown>): void;
   state(state: RtcStatus): void;
   remoteStream(stream: MediaStream): void;
+  /** The file data channel of this session (created on both sides, negotiated id 0). */
+  dataChannel?(channel: RTCDataChannel): void;
   log?(message: string, err?: unknown): void;
+}
+
+/** Caps for the video we send (data saver); null sends what the track gives. */
+export interface VideoCap {
+  maxWidth: number;
+  maxFramerate: number;
+  maxBitrate: number;
+}
+
+/** Encoding parameters that keep a track of `width` px within `cap`. */
+export function capEncoding(width: number | undefined, cap: VideoCap | null): RTCRtpEncodingParameters {
+  if (!cap) return { scaleResolutionDownBy: 1 };
+  const scale = width && width > cap.maxWidth ? width / cap.maxWidth : 1;
+  return { scaleResolutionDownBy: scale, maxFramerate: cap.maxFramerate, maxBitrate: cap.maxBitrate };
 }
 
 export interface PeerOptions {
@@ -24,6 +40,8 @@ export interface PeerOptions {
   initiator: boolean;
   iceServers: Promise<IceServer[]>;
   localStream: MediaStream | null;
+  /** false: a data-only connection (a text chat's file transfer). Default true. */
+  media?: boolean;
   callbacks: PeerCallbacks;
   createPc?: (config: RTCConfiguration) => RTCPeerConnection;
 }
@@ -56,6 +74,9 @@ export class PeerSession {
   private chain: Promise<void>;
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private remoteStreamObj: MediaStream | null = null;
+  private videoCap: VideoCap | null = null;
+  /** A track sent instead of the camera (a shared screen), also before setup ran. */
+  private videoOverride: MediaStreamTrack | null = null;
 
   constructor(private readonly o: PeerOptions) {
     this.sessionId = o.sessionId;
@@ -128,6 +149,7 @@ export class PeerSession {
       switch (pc.connectionState) {
         case 'connected':
           cb.state('connected');
+          if (this.videoCap) void this.applyVideoCap();
           break;
         case 'failed':
           cb.state('failed');
@@ -148,9 +170,19 @@ export class PeerSession {
       };
     }
 
+    // The file channel is part of the first offer, so adding it never renegotiates.
+    // Negotiated with a fixed id on both sides: no in-band open handshake to lose.
+    const channel = pc.createDataChannel('files', { negotiated: true, id: 0, ordered: true });
+    cb.dataChannel?.(channel);
+
+    if (this.o.media === false) return;
     const stream = this.o.localStream;
-    if (stream) for (const track of stream.getTracks()) pc.addTrack(track, stream);
-    else {
+    if (stream) {
+      for (const track of stream.getTracks()) {
+        pc.addTrack(track.kind === 'video' && this.videoOverride ? this.videoOverride : track, stream);
+      }
+      if (this.videoCap) void this.applyVideoCap();
+    } else {
       // No camera stream (should not happen for video): still receive the partner.
       pc.addTransceiver('video', { direction: 'recvonly' });
       pc.addTransceiver('audio', { direction: 'recvonly' });
@@ -213,6 +245,57 @@ export class PeerSession {
     } catch (err) {
       // A bad candidate must not stop the ones after it.
       this.fail('addIceCandidate', err);
+    }
+  }
+
+  /**
+   * Sends `track` instead of the current video (screen sharing and back). replaceTrack
+   * needs no renegotiation, so the "only the initiator offers" rule is untouched.
+   */
+  async replaceVideoTrack(track: MediaStreamTrack): Promise<void> {
+    const camera = this.o.localStream?.getVideoTracks()[0] ?? null;
+    this.videoOverride = track === camera ? null : track;
+    const sender = this.videoSender();
+    if (!sender || this.closed) return;
+    await sender.replaceTrack(track);
+    await this.applyVideoCap();
+  }
+
+  /** Data saver: caps resolution, frame rate and bitrate of the video we send. */
+  async setVideoCap(cap: VideoCap | null): Promise<void> {
+    this.videoCap = cap;
+    await this.applyVideoCap();
+  }
+
+  private videoSender(): RTCRtpSender | null {
+    const pc = this.pc;
+    if (!pc) return null;
+    return pc.getSenders().find((s) => s.track?.kind === 'video') ?? pc.getTransceivers().find((t) => t.receiver.track.kind === 'video')?.sender ?? null;
+  }
+
+  private async applyVideoCap(): Promise<void> {
+    const sender = this.videoSender();
+    if (!sender || this.closed) return;
+    const params = sender.getParameters();
+    if (!params.encodings || params.encodings.length === 0) return; // before negotiation: applied again later
+    const width = sender.track?.getSettings().width;
+    const want = capEncoding(width, this.videoCap);
+    params.encodings = params.encodings.map((e, i) => {
+      if (i > 0) return e;
+      const next: RTCRtpEncodingParameters = { ...e, scaleResolutionDownBy: want.scaleResolutionDownBy };
+      if (this.videoCap) {
+        next.maxFramerate = want.maxFramerate;
+        next.maxBitrate = want.maxBitrate;
+      } else {
+        delete next.maxFramerate;
+        delete next.maxBitrate;
+      }
+      return next;
+    });
+    try {
+      await sender.setParameters(params);
+    } catch (err) {
+      this.fail('setParameters', err);
     }
   }
 
