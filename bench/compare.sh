@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Before/after relay figures in one run: two parley binaries (e.g. the previous
+# commit's and this one's) and the yardstick relay take turns on the same relay
+# scenarios, pinned like bench/run.sh (server on CPU 0, generator on CPU 1),
+# BENCH_REPEAT times each (default 5), and the medians are compared. On a
+# shared machine only ratios measured in the same run mean anything.
+#
+#   bench/compare.sh BEFORE_PARLEY AFTER_PARLEY [BENCH_BIN YARDSTICK_BIN]
+#
+# Writes the JSON lines to ${BENCH_RESULTS_DIR:-bench/results}/compare.jsonl and
+# prints, per scenario: msgs/s, server CPU µs per relayed signal (user + system),
+# and after/before and parley/yardstick ratios.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+before=${1:?usage: compare.sh BEFORE_PARLEY AFTER_PARLEY [BENCH_BIN YARDSTICK_BIN]}
+after=${2:?usage: compare.sh BEFORE_PARLEY AFTER_PARLEY [BENCH_BIN YARDSTICK_BIN]}
+bench=${3:-$root/build/release/bench/parley-bench}
+yardstick=${4:-$root/build/release/bench/parley-yardstick}
+repeat=${BENCH_REPEAT:-5}
+results=${BENCH_RESULTS_DIR:-$root/bench/results}
+server_cpu=${BENCH_SERVER_CPU:-0}
+client_cpu=${BENCH_CLIENT_CPU:-1}
+mkdir -p "$results"
+out=$results/compare.jsonl
+: >"$out"
+ulimit -Sn "$(ulimit -Hn)"
+priority=()
+if [[ ${BENCH_REALTIME:-1} == 1 ]] && chrt -f 10 true 2>/dev/null; then priority=(chrt -f 10); fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/parley-compare.XXXXXX")
+pid=
+stop() {
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  pid=
+}
+trap 'stop; rm -rf "$work"' EXIT
+
+# run LABEL BINARY KIND SCENARIO-ARGS...: one run against a fresh server.
+run() {
+  local label=$1 binary=$2 kind=$3 log=$work/server.log port=
+  shift 3
+  : >"$log"
+  if [[ $kind == parley ]]; then
+    mkdir -p "$work/web"
+    "${priority[@]}" taskset -c "$server_cpu" "$binary" --host 127.0.0.1 --port 0 --web-root "$work/web" >"$log" 2>&1 &
+  else
+    "${priority[@]}" taskset -c "$server_cpu" "$binary" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
+  fi
+  pid=$!
+  for _ in $(seq 100); do
+    port=$(sed -nE 's#.*listening on http://[^ ]*:([0-9]+).*#\1#p' "$log" | head -n1)
+    [[ -n $port ]] && break
+    sleep 0.1
+  done
+  [[ -n $port ]] || { echo "compare.sh: $label did not start" >&2; cat "$log" >&2; exit 1; }
+  "${priority[@]}" taskset -c "$client_cpu" "$bench" relay --target "$kind" --host 127.0.0.1 --port "$port" \
+    --server-pid "$pid" --label "$label" --json-file "$out" --duration-limit 180 "$@" >/dev/null
+  stop
+}
+
+scenarios=("100x1000:--pairs 100 --messages 1000" "5000x20:--pairs 5000 --messages 20")
+for s in "${scenarios[@]}"; do
+  name=${s%%:*}
+  read -r -a args <<<"${s#*:}"
+  for i in $(seq "$repeat"); do
+    echo "== relay $name, round $i of $repeat" >&2
+    run "$name before" "$before" parley "${args[@]}"
+    run "$name after" "$after" parley "${args[@]}"
+    run "$name yardstick" "$yardstick" yardstick "${args[@]}"
+  done
+done
+
+median='[.[] | select(.label == $l) | .metrics[$k]] | sort | .[(length - 1) / 2 | floor]'
+m() { jq -rs --arg l "$1" --arg k "$2" "$median" "$out"; }
+ratio() { jq -n --argjson a "$1" --argjson b "$2" '($a / $b * 1000 | round) / 1000'; }
+printf '%-9s %-10s %12s %12s %12s %10s\n' scenario server 'msgs/s' 'cpu µs/msg' 'user µs/msg' lost
+for s in "${scenarios[@]}"; do
+  name=${s%%:*}
+  for who in before after yardstick; do
+    printf '%-9s %-10s %12s %12s %12s %10s\n' "$name" "$who" "$(m "$name $who" msgs_per_s)" \
+      "$(m "$name $who" server_cpu_per_msg_us)" "$(m "$name $who" server_cpu_user_per_msg_us)" "$(m "$name $who" lost)"
+  done
+  echo "$name after/before: msgs/s $(ratio "$(m "$name after" msgs_per_s)" "$(m "$name before" msgs_per_s)"), cpu/msg $(ratio "$(m "$name after" server_cpu_per_msg_us)" "$(m "$name before" server_cpu_per_msg_us)"); relay/yardstick msgs/s: before $(ratio "$(m "$name before" msgs_per_s)" "$(m "$name yardstick" msgs_per_s)"), after $(ratio "$(m "$name after" msgs_per_s)" "$(m "$name yardstick" msgs_per_s)")"
+done
