@@ -28,7 +28,7 @@ namespace {
 namespace net = boost::asio;
 using namespace std::chrono_literals;
 
-/// Session timers run this often: interest waits and grace periods are
+/// The switchboard's timers run this often: interest waits and grace periods are
 /// seconds long, so a quarter second is precise enough and costs nothing.
 constexpr auto tick_interval = 250ms;
 /// File descriptors kept back from the connection cap (logs, web files, accept).

@@ -32,21 +32,21 @@ using tags = std::vector<std::string>;
 constexpr auto text = chat_type::text;
 constexpr auto video = chat_type::video;
 
-/// One session manager with the default limits, a fake clock, predictable
-/// tokens and a sink that records everything.
+/// One switchboard with the default limits, a fake clock, predictable
+/// tokens, and a record of everything its outbox held.
 class Switchboard : public ::testing::Test {
 protected:
   testing::fake_time_source clock;
   testing::sequential_token_source tokens;
-  switchboard sessions{chat_limits{}, clock, tokens};
-  testing::outbox_recorder sink{sessions};
+  switchboard board{chat_limits{}, clock, tokens};
+  testing::outbox_recorder recorded{board};
 
-  const chat_limits& limits() const { return sessions.limits(); }
+  const chat_limits& limits() const { return board.limits(); }
 
   /// A new participant that has asked for a chat of `type`.
   participant& started(chat_type type, tags interests = {}) {
-    auto& p = sessions.create();
-    sessions.start(p, type, std::move(interests));
+    auto& p = board.create();
+    board.start(p, type, std::move(interests));
     return p;
   }
 
@@ -67,7 +67,7 @@ protected:
   /// The kept events of `p`, parsed.
   std::vector<json> mailbox(const participant& p) const {
     std::vector<json> out;
-    for (const auto& e : sessions.events_after(p, 0)) out.push_back(testing::event_json(e));
+    for (const auto& e : board.events_after(p, 0)) out.push_back(testing::event_json(e));
     return out;
   }
 
@@ -77,36 +77,36 @@ protected:
     return events.empty() ? json() : events.back();
   }
 
-  std::size_t event_count(const participant& p) const { return sessions.events_after(p, 0).size(); }
+  std::size_t event_count(const participant& p) const { return board.events_after(p, 0).size(); }
 };
 
 // --- Identity ----------------------------------------------------------------
 
 TEST_F(Switchboard, CreateMakesAnIdleParticipant) {
-  const auto& p = sessions.create();
+  const auto& p = board.create();
   EXPECT_EQ(p.status, participant_status::idle);
   EXPECT_FALSE(p.user_id.empty());
   EXPECT_FALSE(p.token.empty());
   EXPECT_TRUE(p.mailbox.empty());
-  EXPECT_EQ(sessions.online(), 1u);
-  EXPECT_EQ(sessions.waiting(text) + sessions.waiting(video), 0u);
+  EXPECT_EQ(board.online(), 1u);
+  EXPECT_EQ(board.waiting(text) + board.waiting(video), 0u);
 }
 
 TEST_F(Switchboard, TokenFindsItsParticipant) {
-  auto& p = sessions.create();
-  EXPECT_EQ(sessions.find_by_token(p.token), &p);
-  EXPECT_EQ(sessions.find(p.id), &p);
+  auto& p = board.create();
+  EXPECT_EQ(board.find_by_token(p.token), &p);
+  EXPECT_EQ(board.find(p.id), &p);
 }
 
 TEST_F(Switchboard, UnknownTokenFindsNobody) {
-  const auto& p = sessions.create();
-  EXPECT_EQ(sessions.find_by_token("not-a-token"), nullptr);
-  EXPECT_EQ(sessions.find_by_token(""), nullptr);
-  EXPECT_EQ(sessions.find_by_token(p.user_id), nullptr);  // the public id is no credential
+  const auto& p = board.create();
+  EXPECT_EQ(board.find_by_token("not-a-token"), nullptr);
+  EXPECT_EQ(board.find_by_token(""), nullptr);
+  EXPECT_EQ(board.find_by_token(p.user_id), nullptr);  // the public id is no credential
 }
 
 TEST_F(Switchboard, UserIdIsNotTheToken) {
-  const auto& p = sessions.create();
+  const auto& p = board.create();
   EXPECT_NE(p.user_id, p.token);
 }
 
@@ -115,7 +115,7 @@ TEST_F(Switchboard, ParticipantsHaveDistinctIdsAndTokens) {
   std::set<std::string> secrets;
   std::set<participant_id> ids;
   for (int i = 0; i < 50; ++i) {
-    const auto& p = sessions.create();
+    const auto& p = board.create();
     user_ids.insert(p.user_id);
     secrets.insert(p.token);
     ids.insert(p.id);
@@ -127,54 +127,54 @@ TEST_F(Switchboard, ParticipantsHaveDistinctIdsAndTokens) {
 
 TEST_F(Switchboard, TokenIsAtLeast128Bits) {
   // The fake source, like the real one, gives two hex characters per byte.
-  EXPECT_GE(sessions.create().token.size(), 32u);
+  EXPECT_GE(board.create().token.size(), 32u);
 }
 
 TEST(SwitchboardWithRandomTokens, TokensAreLongHexFromTheCsprng) {
   testing::fake_time_source clock;
   random_token_source tokens;
-  switchboard sessions{chat_limits{}, clock, tokens};
-  testing::outbox_recorder sink{sessions};
-  const auto& a = sessions.create();
-  const auto& b = sessions.create();
+  switchboard board{chat_limits{}, clock, tokens};
+  testing::outbox_recorder recorded{board};
+  const auto& a = board.create();
+  const auto& b = board.create();
   EXPECT_GE(a.token.size(), 32u);
   EXPECT_EQ(a.token.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_NE(a.token, b.token);
-  EXPECT_EQ(sessions.find_by_token(b.token), &b);
+  EXPECT_EQ(board.find_by_token(b.token), &b);
 }
 
 // --- Mailbox numbering -------------------------------------------------------
 
 TEST_F(Switchboard, EventSeqStartsAtOneAndIncreasesByOne) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "one"));
-  ASSERT_FALSE(sessions.send_typing(a, true));
-  ASSERT_FALSE(sessions.send_signal(a, R"({"x":1})"));
+  ASSERT_FALSE(board.send_message(a, "one"));
+  ASSERT_FALSE(board.send_typing(a, true));
+  ASSERT_FALSE(board.send_signal(a, R"({"x":1})"));
   const auto events = mailbox(b);
   ASSERT_EQ(events.size(), 4u);
   for (std::size_t i = 0; i < events.size(); ++i) {
     EXPECT_EQ(events[i]["seq"], i + 1);
-    EXPECT_EQ(sessions.events_after(b, 0)[i].seq, i + 1);
+    EXPECT_EQ(board.events_after(b, 0)[i].seq, i + 1);
   }
   EXPECT_EQ(b.last_seq, 4u);
 }
 
 TEST_F(Switchboard, EachParticipantCountsItsOwnSeq) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "to b"));
-  ASSERT_FALSE(sessions.send_message(a, "to b again"));
-  ASSERT_FALSE(sessions.send_message(b, "to a"));
+  ASSERT_FALSE(board.send_message(a, "to b"));
+  ASSERT_FALSE(board.send_message(a, "to b again"));
+  ASSERT_FALSE(board.send_message(b, "to a"));
   EXPECT_EQ(last_event(a)["seq"], 2);
   EXPECT_EQ(last_event(b)["seq"], 3);
 }
 
 TEST_F(Switchboard, SinkSeesEveryMailboxEvent) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "hello"));
-  sessions.stop(b);
-  EXPECT_EQ(sink.events_for(a.id), mailbox(a));
-  EXPECT_EQ(sink.events_for(b.id), mailbox(b));
-  EXPECT_EQ(sink.events().size(), event_count(a) + event_count(b));
+  ASSERT_FALSE(board.send_message(a, "hello"));
+  board.stop(b);
+  EXPECT_EQ(recorded.events_for(a.id), mailbox(a));
+  EXPECT_EQ(recorded.events_for(b.id), mailbox(b));
+  EXPECT_EQ(recorded.events().size(), event_count(a) + event_count(b));
 }
 
 // --- Matching ----------------------------------------------------------------
@@ -182,10 +182,10 @@ TEST_F(Switchboard, SinkSeesEveryMailboxEvent) {
 TEST_F(Switchboard, FirstUserWaits) {
   const auto& a = started(text);
   EXPECT_EQ(a.status, participant_status::waiting);
-  EXPECT_EQ(sessions.waiting(text), 1u);
-  EXPECT_EQ(sessions.chats(), 0u);
-  EXPECT_TRUE(sink.events().empty());
-  EXPECT_TRUE(sink.matches().empty());
+  EXPECT_EQ(board.waiting(text), 1u);
+  EXPECT_EQ(board.chats(), 0u);
+  EXPECT_TRUE(recorded.events().empty());
+  EXPECT_TRUE(recorded.matches().empty());
 }
 
 TEST_F(Switchboard, TwoTextUsersAreMatchedAtOnce) {
@@ -195,8 +195,8 @@ TEST_F(Switchboard, TwoTextUsersAreMatchedAtOnce) {
   EXPECT_EQ(b.status, participant_status::matched);
   EXPECT_EQ(a.partner, b.id);
   EXPECT_EQ(b.partner, a.id);
-  EXPECT_EQ(sessions.waiting(text), 0u);
-  EXPECT_EQ(sessions.chats(), 1u);
+  EXPECT_EQ(board.waiting(text), 0u);
+  EXPECT_EQ(board.chats(), 1u);
 }
 
 TEST_F(Switchboard, TwoVideoUsersAreMatchedAtOnce) {
@@ -205,19 +205,19 @@ TEST_F(Switchboard, TwoVideoUsersAreMatchedAtOnce) {
   EXPECT_EQ(a.partner, b.id);
   EXPECT_EQ(last_event(a)["chat_type"], "video");
   EXPECT_EQ(last_event(b)["chat_type"], "video");
-  EXPECT_EQ(sessions.waiting(video), 0u);
+  EXPECT_EQ(board.waiting(video), 0u);
 }
 
 TEST_F(Switchboard, TextNeverMeetsVideo) {
   const auto& a = started(text);
   const auto& b = started(video);
   clock.advance(limits().interest_fallback * 2);  // past any interest wait, not the idle timeout
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(a.status, participant_status::waiting);
   EXPECT_EQ(b.status, participant_status::waiting);
-  EXPECT_EQ(sessions.waiting(text), 1u);
-  EXPECT_EQ(sessions.waiting(video), 1u);
-  EXPECT_EQ(sessions.chats(), 0u);
+  EXPECT_EQ(board.waiting(text), 1u);
+  EXPECT_EQ(board.waiting(video), 1u);
+  EXPECT_EQ(board.chats(), 0u);
 }
 
 TEST_F(Switchboard, BothSidesGetAMatchedEventWithTheSameSession) {
@@ -238,8 +238,8 @@ TEST_F(Switchboard, EachMatchHasItsOwnSessionId) {
   auto [a, b] = matched_pair();
   auto [c, d] = matched_pair();
   EXPECT_NE(a.chat_id, c.chat_id);
-  EXPECT_EQ(sessions.chats(), 2u);
-  EXPECT_EQ(sessions.matches_total(), 2u);
+  EXPECT_EQ(board.chats(), 2u);
+  EXPECT_EQ(board.matches_total(), 2u);
 }
 
 TEST_F(Switchboard, MatchedEventDoesNotRevealThePartner) {
@@ -270,9 +270,9 @@ TEST_F(Switchboard, OlderWaiterIsTheInitiatorWhenTheNewerOnesWaitRunsOut) {
   clock.advance(5s);
   auto& b = started(text, {"music"});
   clock.advance(5s);
-  sessions.tick();
+  board.tick();
   clock.advance(5s);
-  sessions.tick();
+  board.tick();
   ASSERT_EQ(a.partner, b.id);
   EXPECT_TRUE(a.initiator);
   EXPECT_FALSE(b.initiator);
@@ -282,32 +282,32 @@ TEST_F(Switchboard, OlderWaiterIsTheInitiatorWhenTheNewerOnesWaitRunsOut) {
 
 TEST_F(Switchboard, SinkIsToldOfEveryMatch) {
   auto [a, b] = matched_pair();
-  ASSERT_EQ(sink.matches().size(), 1u);
-  const auto& m = sink.matches().front();
+  ASSERT_EQ(recorded.matches().size(), 1u);
+  const auto& m = recorded.matches().front();
   EXPECT_EQ(std::set<participant_id>({m.first, m.second}), std::set<participant_id>({a.id, b.id}));
 }
 
 TEST_F(Switchboard, NeverPairsAUserWithItself) {
   auto& a = started(text);
-  sessions.start(a, text, {});
+  board.start(a, text, {});
   EXPECT_EQ(a.status, participant_status::waiting);
-  ASSERT_FALSE(sessions.next(a));
+  ASSERT_FALSE(board.next(a));
   clock.advance(limits().interest_fallback * 2);
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(a.status, participant_status::waiting);
-  EXPECT_EQ(sessions.waiting(text), 1u);
-  EXPECT_EQ(sessions.chats(), 0u);
-  EXPECT_TRUE(sink.matches().empty());
+  EXPECT_EQ(board.waiting(text), 1u);
+  EXPECT_EQ(board.chats(), 0u);
+  EXPECT_TRUE(recorded.matches().empty());
 }
 
 TEST_F(Switchboard, StartingTwiceKeepsOneQueueEntry) {
   auto& a = started(text);
-  sessions.start(a, text, {});
-  sessions.start(a, text, {});
-  EXPECT_EQ(sessions.waiting(text), 1u);
+  board.start(a, text, {});
+  board.start(a, text, {});
+  EXPECT_EQ(board.waiting(text), 1u);
   const auto& b = started(text);
   EXPECT_EQ(b.partner, a.id);
-  EXPECT_EQ(sessions.waiting(text), 0u);
+  EXPECT_EQ(board.waiting(text), 0u);
 }
 
 TEST_F(Switchboard, LongestWaitingCompatibleUserIsMatchedFirst) {
@@ -317,7 +317,7 @@ TEST_F(Switchboard, LongestWaitingCompatibleUserIsMatchedFirst) {
   auto& b = started(text, {"books"});
   clock.advance(1s);
   auto& c = started(text, {"cars"});
-  ASSERT_EQ(sessions.waiting(text), 3u);
+  ASSERT_EQ(board.waiting(text), 3u);
   // d shares an interest with b and c: b has waited longer.
   clock.advance(1s);
   auto& d = started(text, {"books", "cars"});
@@ -375,7 +375,7 @@ TEST_F(Switchboard, UsersWithoutSharedInterestWaitDuringTheInterestWait) {
   const auto& b = started(text, {"music"});
   EXPECT_EQ(a.status, participant_status::waiting);
   EXPECT_EQ(b.status, participant_status::waiting);
-  EXPECT_EQ(sessions.waiting(text), 2u);
+  EXPECT_EQ(board.waiting(text), 2u);
 }
 
 TEST_F(Switchboard, UserWithInterestsDoesNotTakeAUserWithoutInterestsDuringItsWait) {
@@ -409,17 +409,17 @@ TEST_F(Switchboard, InterestWaitRunningOutOnTickMatchesAnyoneOfTheSameType) {
   auto& a = started(text, {"chess"});
   auto& b = started(text, {"music"});
   clock.advance(limits().interest_fallback);
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(a.partner, b.id);
-  EXPECT_EQ(sessions.chats(), 1u);
-  EXPECT_EQ(sessions.waiting(text), 0u);
+  EXPECT_EQ(board.chats(), 1u);
+  EXPECT_EQ(board.waiting(text), 0u);
 }
 
 TEST_F(Switchboard, FallbackMatchReportsNoCommonInterests) {
   auto& a = started(text, {"chess"});
   auto& b = started(text, {"music"});
   clock.advance(limits().interest_fallback);
-  sessions.tick();
+  board.tick();
   ASSERT_EQ(a.status, participant_status::matched);
   EXPECT_EQ(last_event(a)["common_interests"], json::array());
   EXPECT_EQ(last_event(b)["common_interests"], json::array());
@@ -429,11 +429,11 @@ TEST_F(Switchboard, TickBeforeTheInterestWaitRunsOutMatchesNobody) {
   const auto& a = started(text, {"chess"});
   const auto& b = started(text, {"music"});
   clock.advance(limits().interest_fallback - 1ms);
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(a.status, participant_status::waiting);
   EXPECT_EQ(b.status, participant_status::waiting);
   clock.advance(1ms);
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(a.status, participant_status::matched);
 }
 
@@ -446,11 +446,11 @@ TEST_F(Switchboard, FallbackNeedsBothInterestWaitsOver) {
   clock.advance(5s);
   auto& b = started(text, {"music"});
   clock.advance(5s);  // a's wait is over, b's is not
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(a.status, participant_status::waiting);
   EXPECT_EQ(b.status, participant_status::waiting);
   clock.advance(5s);  // now b's is over too
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(a.partner, b.id);
 }
 
@@ -459,7 +459,7 @@ TEST_F(Switchboard, InterestWaitRunningOutMatchesAWaitingUserWithoutInterests) {
   auto& b = started(text);
   ASSERT_EQ(b.status, participant_status::waiting);
   clock.advance(limits().interest_fallback);
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(a.partner, b.id);
   EXPECT_EQ(last_event(b)["common_interests"], json::array());
 }
@@ -467,7 +467,7 @@ TEST_F(Switchboard, InterestWaitRunningOutMatchesAWaitingUserWithoutInterests) {
 TEST_F(Switchboard, UserWithoutInterestsTakesAUserWhoseWaitRanOutOnTick) {
   auto& a = started(text, {"chess"});
   clock.advance(limits().interest_fallback);
-  sessions.tick();  // nobody to meet: a keeps waiting, now for anyone
+  board.tick();  // nobody to meet: a keeps waiting, now for anyone
   ASSERT_EQ(a.status, participant_status::waiting);
   auto& b = started(text);
   EXPECT_EQ(b.partner, a.id);
@@ -484,18 +484,18 @@ TEST_F(Switchboard, TickMatchesOnlyTheSameChatType) {
   const auto& a = started(text, {"chess"});
   const auto& b = started(video, {"music"});
   clock.advance(limits().interest_fallback);
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(a.status, participant_status::waiting);
   EXPECT_EQ(b.status, participant_status::waiting);
 }
 
 TEST_F(Switchboard, TickMatchesEveryPairWhoseWaitsRanOut) {
   for (int i = 0; i < 6; ++i) started(video, {"tag" + std::to_string(i)});
-  ASSERT_EQ(sessions.waiting(video), 6u);
+  ASSERT_EQ(board.waiting(video), 6u);
   clock.advance(limits().interest_fallback);
-  sessions.tick();
-  EXPECT_EQ(sessions.waiting(video), 0u);
-  EXPECT_EQ(sessions.chats(), 3u);
+  board.tick();
+  EXPECT_EQ(board.waiting(video), 0u);
+  EXPECT_EQ(board.chats(), 3u);
 }
 
 TEST_F(Switchboard, ZeroInterestFallbackMatchesAtOnce) {
@@ -512,17 +512,17 @@ TEST_F(Switchboard, ZeroInterestFallbackMatchesAtOnce) {
 // --- next --------------------------------------------------------------------
 
 TEST_F(Switchboard, NextBeforeAnyStartFailsNotStarted) {
-  auto& a = sessions.create();
-  const auto refused = sessions.next(a);
+  auto& a = board.create();
+  const auto refused = board.next(a);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->code, error_code::not_started);
   EXPECT_EQ(a.status, participant_status::idle);
-  EXPECT_EQ(sessions.waiting(text) + sessions.waiting(video), 0u);
+  EXPECT_EQ(board.waiting(text) + board.waiting(video), 0u);
 }
 
 TEST_F(Switchboard, NextTellsThePartnerNext) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.next(a));
+  ASSERT_FALSE(board.next(a));
   const auto e = last_event(b);
   EXPECT_EQ(e["type"], "partner_left");
   EXPECT_EQ(e["reason"], "next");
@@ -532,12 +532,12 @@ TEST_F(Switchboard, NextQueuesAgainWithSameTypeAndInterests) {
   auto& a = started(video, {"chess"});
   auto& b = started(video, {"chess"});
   ASSERT_EQ(a.partner, b.id);
-  ASSERT_FALSE(sessions.next(a));
+  ASSERT_FALSE(board.next(a));
   EXPECT_EQ(a.status, participant_status::waiting);
   EXPECT_EQ(a.type, video);
   EXPECT_EQ(a.interests, tags{"chess"});
-  EXPECT_EQ(sessions.waiting(video), 1u);
-  EXPECT_EQ(sessions.waiting(text), 0u);
+  EXPECT_EQ(board.waiting(video), 1u);
+  EXPECT_EQ(board.waiting(text), 0u);
   // The interests still count: a newcomer sharing one meets it at once.
   auto& c = started(video, {"chess"});
   EXPECT_EQ(c.partner, a.id);
@@ -548,7 +548,7 @@ TEST_F(Switchboard, NextRestartsTheInterestWait) {
   auto& b = started(text, {"chess"});
   ASSERT_EQ(a.partner, b.id);
   clock.advance(limits().interest_fallback * 3);
-  ASSERT_FALSE(sessions.next(a));
+  ASSERT_FALSE(board.next(a));
   auto& c = started(text);  // no interests: a must still wait for a shared one
   EXPECT_EQ(a.status, participant_status::waiting);
   EXPECT_EQ(c.status, participant_status::waiting);
@@ -558,7 +558,7 @@ TEST_F(Switchboard, NextMatchesAtOnceWithAWaitingUser) {
   auto [a, b] = matched_pair();
   auto& c = started(text);
   ASSERT_EQ(c.status, participant_status::waiting);
-  ASSERT_FALSE(sessions.next(a));
+  ASSERT_FALSE(board.next(a));
   EXPECT_EQ(a.partner, c.id);
   EXPECT_EQ(last_event(a)["type"], "matched");
   EXPECT_EQ(last_event(c)["type"], "matched");
@@ -566,77 +566,77 @@ TEST_F(Switchboard, NextMatchesAtOnceWithAWaitingUser) {
 
 TEST_F(Switchboard, NextNeverMatchesBackWithThePartnerJustLeft) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.next(a));
+  ASSERT_FALSE(board.next(a));
   EXPECT_EQ(a.status, participant_status::waiting);
   EXPECT_EQ(b.status, participant_status::ended);
-  EXPECT_EQ(sessions.chats(), 0u);
+  EXPECT_EQ(board.chats(), 0u);
 }
 
 TEST_F(Switchboard, PartnerLeftBehindIsNotQueued) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.next(a));
+  ASSERT_FALSE(board.next(a));
   EXPECT_EQ(b.status, participant_status::ended);
   EXPECT_EQ(b.partner, 0u);
   // The chat it was in is over: it is not shown as current, but kept, so
   // that a client naming it can still collect the departure.
   EXPECT_TRUE(current_chat_id(b).empty());
   EXPECT_FALSE(b.chat_id.empty());
-  EXPECT_EQ(sessions.waiting(text), 1u);  // only a
+  EXPECT_EQ(board.waiting(text), 1u);  // only a
 }
 
 TEST_F(Switchboard, PartnerLeftBehindStaysEndedThroughTicks) {
   auto [a, b] = matched_pair();
-  sessions.attach(b);
-  sessions.stop(a);
+  board.attach(b);
+  board.stop(a);
   clock.advance(limits().interest_fallback * 2);
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(b.status, participant_status::ended);
-  EXPECT_EQ(sessions.waiting(text), 0u);
+  EXPECT_EQ(board.waiting(text), 0u);
 }
 
 TEST_F(Switchboard, EndedUserQueuesAgainWithNext) {
   auto [a, b] = matched_pair(video);
-  sessions.stop(a);
+  board.stop(a);
   ASSERT_EQ(b.status, participant_status::ended);
-  ASSERT_FALSE(sessions.next(b));
+  ASSERT_FALSE(board.next(b));
   EXPECT_EQ(b.status, participant_status::waiting);
-  EXPECT_EQ(sessions.waiting(video), 1u);
+  EXPECT_EQ(board.waiting(video), 1u);
 }
 
 TEST_F(Switchboard, EndedUserQueuesAgainWithStart) {
   auto [a, b] = matched_pair(video);
-  sessions.stop(a);
-  sessions.start(b, text, {});
+  board.stop(a);
+  board.start(b, text, {});
   EXPECT_EQ(b.status, participant_status::waiting);
-  EXPECT_EQ(sessions.waiting(text), 1u);
-  EXPECT_EQ(sessions.waiting(video), 0u);
+  EXPECT_EQ(board.waiting(text), 1u);
+  EXPECT_EQ(board.waiting(video), 0u);
 }
 
 TEST_F(Switchboard, NextFromIdleAfterStopQueuesWithTheLastType) {
   auto& a = started(video, {"chess"});
-  sessions.stop(a);
-  ASSERT_FALSE(sessions.next(a));
+  board.stop(a);
+  ASSERT_FALSE(board.next(a));
   EXPECT_EQ(a.status, participant_status::waiting);
-  EXPECT_EQ(sessions.waiting(video), 1u);
+  EXPECT_EQ(board.waiting(video), 1u);
 }
 
 // --- start while busy --------------------------------------------------------
 
 TEST_F(Switchboard, StartWhileMatchedTellsThePartnerLeftAndQueuesAgain) {
   auto [a, b] = matched_pair();
-  sessions.start(a, video, {});
+  board.start(a, video, {});
   EXPECT_EQ(last_event(b)["reason"], "left");
   EXPECT_EQ(b.status, participant_status::ended);
   EXPECT_EQ(a.status, participant_status::waiting);
-  EXPECT_EQ(sessions.waiting(video), 1u);
-  EXPECT_EQ(sessions.chats(), 0u);
+  EXPECT_EQ(board.waiting(video), 1u);
+  EXPECT_EQ(board.chats(), 0u);
 }
 
 TEST_F(Switchboard, StartWhileWaitingMovesToTheNewQueue) {
   auto& a = started(text);
-  sessions.start(a, video, {"chess"});
-  EXPECT_EQ(sessions.waiting(text), 0u);
-  EXPECT_EQ(sessions.waiting(video), 1u);
+  board.start(a, video, {"chess"});
+  EXPECT_EQ(board.waiting(text), 0u);
+  EXPECT_EQ(board.waiting(video), 1u);
   EXPECT_EQ(a.type, video);
   EXPECT_EQ(a.interests, tags{"chess"});
   const auto& b = started(text);
@@ -647,7 +647,7 @@ TEST_F(Switchboard, StartWhileWaitingMovesToTheNewQueue) {
 
 TEST_F(Switchboard, StopTellsThePartnerLeft) {
   auto [a, b] = matched_pair();
-  sessions.stop(a);
+  board.stop(a);
   const auto e = last_event(b);
   EXPECT_EQ(e["type"], "partner_left");
   EXPECT_EQ(e["reason"], "left");
@@ -655,216 +655,216 @@ TEST_F(Switchboard, StopTellsThePartnerLeft) {
 
 TEST_F(Switchboard, StopLeavesTheChatAndStaysIdle) {
   auto [a, b] = matched_pair();
-  sessions.stop(a);
+  board.stop(a);
   EXPECT_EQ(a.status, participant_status::idle);
   EXPECT_EQ(a.partner, 0u);
   EXPECT_TRUE(a.chat_id.empty());
-  EXPECT_EQ(sessions.chats(), 0u);
-  EXPECT_EQ(sessions.waiting(text), 0u);
+  EXPECT_EQ(board.chats(), 0u);
+  EXPECT_EQ(board.waiting(text), 0u);
 }
 
 TEST_F(Switchboard, StopLeavesTheQueue) {
   auto& a = started(text);
-  sessions.stop(a);
+  board.stop(a);
   EXPECT_EQ(a.status, participant_status::idle);
-  EXPECT_EQ(sessions.waiting(text), 0u);
+  EXPECT_EQ(board.waiting(text), 0u);
   const auto& b = started(text);
   EXPECT_EQ(b.status, participant_status::waiting);
 }
 
 TEST_F(Switchboard, StopAfterThePartnerLeftIsIdle) {
   auto [a, b] = matched_pair();
-  sessions.stop(a);
+  board.stop(a);
   ASSERT_EQ(b.status, participant_status::ended);
-  sessions.stop(b);
+  board.stop(b);
   EXPECT_EQ(b.status, participant_status::idle);
-  EXPECT_EQ(sessions.waiting(text), 0u);
+  EXPECT_EQ(board.waiting(text), 0u);
 }
 
 TEST_F(Switchboard, StopKeepsTheIdentity) {
   auto [a, b] = matched_pair();
-  sessions.stop(a);
-  EXPECT_EQ(sessions.find_by_token(a.token), &a);
-  EXPECT_EQ(sessions.online(), 2u);
-  EXPECT_TRUE(sink.ends().empty());
+  board.stop(a);
+  EXPECT_EQ(board.find_by_token(a.token), &a);
+  EXPECT_EQ(board.online(), 2u);
+  EXPECT_TRUE(recorded.ends().empty());
 }
 
 TEST_F(Switchboard, StopDoesNotTellTheLeaver) {
   auto [a, b] = matched_pair();
   const auto before = event_count(a);
-  sessions.stop(a);
+  board.stop(a);
   EXPECT_EQ(event_count(a), before);
 }
 
 TEST_F(Switchboard, EndTellsThePartnerLeft) {
   auto [a, b] = matched_pair();
-  sessions.end(a, leave_reason::left);
+  board.end(a, leave_reason::left);
   const auto e = last_event(b);
   EXPECT_EQ(e["type"], "partner_left");
   EXPECT_EQ(e["reason"], "left");
 }
 
 TEST_F(Switchboard, EndForgetsTheToken) {
-  auto& a = sessions.create();
+  auto& a = board.create();
   const auto token = a.token;
   const auto id = a.id;
-  sessions.end(a, leave_reason::left);
-  EXPECT_EQ(sessions.find_by_token(token), nullptr);
-  EXPECT_EQ(sessions.find(id), nullptr);
-  EXPECT_EQ(sessions.online(), 0u);
+  board.end(a, leave_reason::left);
+  EXPECT_EQ(board.find_by_token(token), nullptr);
+  EXPECT_EQ(board.find(id), nullptr);
+  EXPECT_EQ(board.online(), 0u);
 }
 
 TEST_F(Switchboard, EndTellsTheSinkWhy) {
-  auto& a = sessions.create();
+  auto& a = board.create();
   const auto id = a.id;
-  sessions.end(a, leave_reason::left);
-  ASSERT_EQ(sink.ends().size(), 1u);
-  EXPECT_EQ(sink.ends()[0].id, id);
-  EXPECT_EQ(sink.ends()[0].reason, leave_reason::left);
+  board.end(a, leave_reason::left);
+  ASSERT_EQ(recorded.ends().size(), 1u);
+  EXPECT_EQ(recorded.ends()[0].id, id);
+  EXPECT_EQ(recorded.ends()[0].reason, leave_reason::left);
 }
 
 TEST_F(Switchboard, EndLeavesTheQueue) {
   auto& a = started(text);
-  sessions.end(a, leave_reason::left);
-  EXPECT_EQ(sessions.waiting(text), 0u);
+  board.end(a, leave_reason::left);
+  EXPECT_EQ(board.waiting(text), 0u);
   const auto& b = started(text);
   EXPECT_EQ(b.status, participant_status::waiting);
 }
 
 TEST_F(Switchboard, PartnerOfAnEndedUserIsEndedNotQueued) {
   auto [a, b] = matched_pair();
-  sessions.end(a, leave_reason::left);
+  board.end(a, leave_reason::left);
   EXPECT_EQ(b.status, participant_status::ended);
-  EXPECT_EQ(sessions.waiting(text), 0u);
-  EXPECT_EQ(sessions.chats(), 0u);
+  EXPECT_EQ(board.waiting(text), 0u);
+  EXPECT_EQ(board.chats(), 0u);
 }
 
 // --- Liveness: resume grace and REST idle timeout ----------------------------
 
 TEST_F(Switchboard, DetachedUserIsGoneWhenTheResumeGraceRunsOut) {
   auto [a, b] = matched_pair();
-  sessions.attach(a);
-  sessions.attach(b);
+  board.attach(a);
+  board.attach(b);
   const auto token = a.token;
-  sessions.detach(a);
+  board.detach(a);
   clock.advance(limits().resume_grace);
-  sessions.tick();
-  EXPECT_EQ(sessions.find_by_token(token), nullptr);
-  EXPECT_EQ(sessions.online(), 1u);
+  board.tick();
+  EXPECT_EQ(board.find_by_token(token), nullptr);
+  EXPECT_EQ(board.online(), 1u);
 }
 
 TEST_F(Switchboard, ResumeGraceRunningOutTellsThePartnerDisconnected) {
   auto [a, b] = matched_pair();
-  sessions.attach(a);
-  sessions.attach(b);
-  sessions.detach(a);
+  board.attach(a);
+  board.attach(b);
+  board.detach(a);
   clock.advance(limits().resume_grace);
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(last_event(b)["type"], "partner_left");
   EXPECT_EQ(last_event(b)["reason"], "disconnected");
   EXPECT_EQ(b.status, participant_status::ended);
-  ASSERT_EQ(sink.ends().size(), 1u);
-  EXPECT_EQ(sink.ends()[0].reason, leave_reason::disconnected);
+  ASSERT_EQ(recorded.ends().size(), 1u);
+  EXPECT_EQ(recorded.ends()[0].reason, leave_reason::disconnected);
 }
 
 TEST_F(Switchboard, DetachedUserIsKeptUntilTheGraceRunsOut) {
   auto& a = started(text);
-  sessions.attach(a);
-  sessions.detach(a);
+  board.attach(a);
+  board.detach(a);
   clock.advance(limits().resume_grace - 1ms);
-  sessions.tick();
-  EXPECT_EQ(sessions.find(a.id), &a);
+  board.tick();
+  EXPECT_EQ(board.find(a.id), &a);
   EXPECT_EQ(a.status, participant_status::waiting);
 }
 
 TEST_F(Switchboard, AttachWithinTheGraceCancelsIt) {
   auto& a = started(text);
-  sessions.attach(a);
-  sessions.detach(a);
+  board.attach(a);
+  board.detach(a);
   clock.advance(limits().resume_grace - 1ms);
-  sessions.attach(a);
+  board.attach(a);
   clock.advance(limits().resume_grace + limits().rest_idle_timeout);
-  sessions.tick();
-  EXPECT_EQ(sessions.find_by_token(a.token), &a);
+  board.tick();
+  EXPECT_EQ(board.find_by_token(a.token), &a);
   EXPECT_FALSE(a.resume_deadline.has_value());
 }
 
 TEST_F(Switchboard, AttachedUserNeverIdlesOut) {
-  auto& a = sessions.create();
-  sessions.attach(a);
+  auto& a = board.create();
+  board.attach(a);
   for (int i = 0; i < 10; ++i) {
     clock.advance(limits().rest_idle_timeout);
-    sessions.tick();
+    board.tick();
   }
-  EXPECT_EQ(sessions.find(a.id), &a);
+  EXPECT_EQ(board.find(a.id), &a);
 }
 
 TEST_F(Switchboard, ResumeGraceIsMeasuredFromTheLastDetach) {
-  auto& a = sessions.create();
-  sessions.attach(a);
-  sessions.detach(a);
+  auto& a = board.create();
+  board.attach(a);
+  board.detach(a);
   clock.advance(limits().resume_grace - 1s);
-  sessions.attach(a);
-  sessions.detach(a);
+  board.attach(a);
+  board.detach(a);
   clock.advance(limits().resume_grace - 1ms);
-  sessions.tick();
-  EXPECT_EQ(sessions.online(), 1u);
+  board.tick();
+  EXPECT_EQ(board.online(), 1u);
   clock.advance(1ms);
-  sessions.tick();
-  EXPECT_EQ(sessions.online(), 0u);
+  board.tick();
+  EXPECT_EQ(board.online(), 0u);
 }
 
 TEST_F(Switchboard, IdleRestUserTimesOut) {
-  auto& a = sessions.create();
+  auto& a = board.create();
   const auto token = a.token;
   clock.advance(limits().rest_idle_timeout);
-  sessions.tick();
-  EXPECT_EQ(sessions.find_by_token(token), nullptr);
-  ASSERT_EQ(sink.ends().size(), 1u);
-  EXPECT_EQ(sink.ends()[0].reason, leave_reason::timeout);
+  board.tick();
+  EXPECT_EQ(board.find_by_token(token), nullptr);
+  ASSERT_EQ(recorded.ends().size(), 1u);
+  EXPECT_EQ(recorded.ends()[0].reason, leave_reason::timeout);
 }
 
 TEST_F(Switchboard, RestUserIsKeptUntilTheIdleTimeout) {
-  auto& a = sessions.create();
+  auto& a = board.create();
   clock.advance(limits().rest_idle_timeout - 1ms);
-  sessions.tick();
-  EXPECT_EQ(sessions.find(a.id), &a);
+  board.tick();
+  EXPECT_EQ(board.find(a.id), &a);
 }
 
 TEST_F(Switchboard, TouchKeepsARestUserAlive) {
-  auto& a = sessions.create();
+  auto& a = board.create();
   for (int i = 0; i < 5; ++i) {
     clock.advance(limits().rest_idle_timeout - 1ms);
-    sessions.touch(a);
-    sessions.tick();
+    board.touch(a);
+    board.tick();
   }
-  EXPECT_EQ(sessions.find(a.id), &a);
+  EXPECT_EQ(board.find(a.id), &a);
   clock.advance(limits().rest_idle_timeout);
-  sessions.tick();
-  EXPECT_EQ(sessions.online(), 0u);
+  board.tick();
+  EXPECT_EQ(board.online(), 0u);
 }
 
 TEST_F(Switchboard, AUserWaitingInALongPollIsNotIdle) {
-  auto& a = sessions.create();
-  sessions.begin_poll(a);
+  auto& a = board.create();
+  board.begin_poll(a);
   clock.advance(limits().rest_idle_timeout * 3);
-  sessions.tick();
-  EXPECT_EQ(sessions.find(a.id), &a) << "polling is not being idle";
+  board.tick();
+  EXPECT_EQ(board.find(a.id), &a) << "polling is not being idle";
   // The idle clock starts again when the poll ends.
-  sessions.end_poll(a);
+  board.end_poll(a);
   clock.advance(limits().rest_idle_timeout - 1ms);
-  sessions.tick();
-  EXPECT_EQ(sessions.find(a.id), &a);
+  board.tick();
+  EXPECT_EQ(board.find(a.id), &a);
   clock.advance(1ms);
-  sessions.tick();
-  EXPECT_EQ(sessions.online(), 0u);
+  board.tick();
+  EXPECT_EQ(board.online(), 0u);
 }
 
 TEST_F(Switchboard, IdleTimeoutTellsThePartnerTimeout) {
   auto [a, b] = matched_pair();
-  sessions.attach(b);
+  board.attach(b);
   clock.advance(limits().rest_idle_timeout);
-  sessions.tick();
+  board.tick();
   EXPECT_EQ(last_event(b)["type"], "partner_left");
   EXPECT_EQ(last_event(b)["reason"], "timeout");
   EXPECT_EQ(b.status, participant_status::ended);
@@ -873,21 +873,21 @@ TEST_F(Switchboard, IdleTimeoutTellsThePartnerTimeout) {
 TEST_F(Switchboard, TwoIdlePartnersTimeOutTogetherCleanly) {
   matched_pair();
   clock.advance(limits().rest_idle_timeout);
-  sessions.tick();
-  EXPECT_EQ(sessions.online(), 0u);
-  EXPECT_EQ(sessions.chats(), 0u);
-  EXPECT_EQ(sessions.waiting(text), 0u);
-  EXPECT_EQ(sink.ends().size(), 2u);
+  board.tick();
+  EXPECT_EQ(board.online(), 0u);
+  EXPECT_EQ(board.chats(), 0u);
+  EXPECT_EQ(board.waiting(text), 0u);
+  EXPECT_EQ(recorded.ends().size(), 2u);
 }
 
 TEST_F(Switchboard, ManyUsersExpireInOneTick) {
   for (int i = 0; i < 7; ++i) started(i % 2 == 0 ? text : video, {"t" + std::to_string(i)});
-  for (int i = 0; i < 4; ++i) sessions.create();
+  for (int i = 0; i < 4; ++i) board.create();
   clock.advance(limits().rest_idle_timeout);
-  sessions.tick();
-  EXPECT_EQ(sessions.online(), 0u);
-  EXPECT_EQ(sessions.chats(), 0u);
-  EXPECT_EQ(sessions.waiting(text) + sessions.waiting(video), 0u);
+  board.tick();
+  EXPECT_EQ(board.online(), 0u);
+  EXPECT_EQ(board.chats(), 0u);
+  EXPECT_EQ(board.waiting(text) + board.waiting(video), 0u);
 }
 
 // --- Every exit path leaves nobody in a queue or a session --------------------
@@ -913,19 +913,19 @@ protected:
   /// Makes the leaver leave by the path under test.
   void leave(participant& leaver) {
     switch (GetParam().path) {
-      case exit_path::next: ASSERT_FALSE(sessions.next(leaver)); break;
-      case exit_path::stop: sessions.stop(leaver); break;
-      case exit_path::end: sessions.end(leaver, leave_reason::left); break;
-      case exit_path::start_again: sessions.start(leaver, text, {}); break;
+      case exit_path::next: ASSERT_FALSE(board.next(leaver)); break;
+      case exit_path::stop: board.stop(leaver); break;
+      case exit_path::end: board.end(leaver, leave_reason::left); break;
+      case exit_path::start_again: board.start(leaver, text, {}); break;
       case exit_path::resume_grace:
-        sessions.attach(leaver);
-        sessions.detach(leaver);
+        board.attach(leaver);
+        board.detach(leaver);
         clock.advance(limits().resume_grace);
-        sessions.tick();
+        board.tick();
         break;
       case exit_path::rest_idle:
         clock.advance(limits().rest_idle_timeout);
-        sessions.tick();
+        board.tick();
         break;
     }
   }
@@ -939,31 +939,31 @@ protected:
   };
   scene set_up() {
     auto& leaver = started(text);
-    auto& other = sessions.create();
-    sessions.attach(other);  // never idles out: only the leaver may go
-    if (GetParam().from_matched) sessions.start(other, text, {});
-    EXPECT_EQ(sessions.chats(), GetParam().from_matched ? 1u : 0u);
+    auto& other = board.create();
+    board.attach(other);  // never idles out: only the leaver may go
+    if (GetParam().from_matched) board.start(other, text, {});
+    EXPECT_EQ(board.chats(), GetParam().from_matched ? 1u : 0u);
     return {leaver.id, leaver.token, &other};
   }
 };
 
 TEST_P(SwitchboardExit, CountsAreRightAfterwards) {
   const auto s = set_up();
-  leave(*sessions.find(s.leaver));
+  leave(*board.find(s.leaver));
   const auto& c = GetParam();
-  EXPECT_EQ(sessions.online(), c.online);
-  EXPECT_EQ(sessions.waiting(text), c.waiting);
-  EXPECT_EQ(sessions.waiting(video), 0u);
-  EXPECT_EQ(sessions.chats(), 0u);
+  EXPECT_EQ(board.online(), c.online);
+  EXPECT_EQ(board.waiting(text), c.waiting);
+  EXPECT_EQ(board.waiting(video), 0u);
+  EXPECT_EQ(board.chats(), 0u);
 }
 
 TEST_P(SwitchboardExit, LeaverIsGoneOrInTheExpectedState) {
   const auto s = set_up();
-  leave(*sessions.find(s.leaver));
+  leave(*board.find(s.leaver));
   const auto& c = GetParam();
-  const auto* leaver = sessions.find_by_token(s.token);
+  const auto* leaver = board.find_by_token(s.token);
   ASSERT_EQ(leaver != nullptr, c.leaver_remains);
-  EXPECT_EQ(sessions.find(s.leaver) != nullptr, c.leaver_remains);
+  EXPECT_EQ(board.find(s.leaver) != nullptr, c.leaver_remains);
   if (leaver != nullptr) {
     EXPECT_EQ(leaver->status, c.leaver_waiting ? participant_status::waiting : participant_status::idle);
     EXPECT_EQ(leaver->partner, 0u);
@@ -976,7 +976,7 @@ class SwitchboardChatExit : public SwitchboardExit {};
 TEST_P(SwitchboardChatExit, PartnerIsToldWhyAndIsEnded) {
   ASSERT_TRUE(GetParam().from_matched);
   const auto s = set_up();
-  leave(*sessions.find(s.leaver));
+  leave(*board.find(s.leaver));
   const auto e = last_event(*s.other);
   EXPECT_EQ(e["type"], "partner_left");
   EXPECT_EQ(e["reason"], GetParam().told);
@@ -986,7 +986,7 @@ TEST_P(SwitchboardChatExit, PartnerIsToldWhyAndIsEnded) {
 
 TEST_P(SwitchboardExit, NewcomerMeetsOnlyWhoIsStillWaiting) {
   const auto s = set_up();
-  leave(*sessions.find(s.leaver));
+  leave(*board.find(s.leaver));
   const auto& newcomer = started(text);
   if (GetParam().leaver_waiting) {
     EXPECT_EQ(newcomer.partner, s.leaver);
@@ -1024,54 +1024,54 @@ INSTANTIATE_TEST_SUITE_P(FromChat, SwitchboardChatExit, ::testing::ValuesIn(chat
 // --- Relaying ----------------------------------------------------------------
 
 TEST_F(Switchboard, SendMessageWhenNotMatchedFailsNotMatched) {
-  auto& idle = sessions.create();
+  auto& idle = board.create();
   auto& waiting = started(video);
   auto [a, b] = matched_pair();
-  sessions.stop(a);  // b is now ended
+  board.stop(a);  // b is now ended
   for (auto* p : {&idle, &waiting, &a, &b}) {
-    const auto refused = sessions.send_message(*p, "hello?");
+    const auto refused = board.send_message(*p, "hello?");
     ASSERT_TRUE(refused) << to_string(p->status);
     EXPECT_EQ(refused->code, error_code::not_matched);
   }
-  EXPECT_EQ(sessions.messages_relayed(), 0u);
+  EXPECT_EQ(board.messages_relayed(), 0u);
 }
 
 TEST_F(Switchboard, SendTypingWhenNotMatchedFailsNotMatched) {
-  auto& idle = sessions.create();
+  auto& idle = board.create();
   auto& waiting = started(video);
   for (auto* p : {&idle, &waiting}) {
-    const auto refused = sessions.send_typing(*p, true);
+    const auto refused = board.send_typing(*p, true);
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->code, error_code::not_matched);
   }
 }
 
 TEST_F(Switchboard, SendSignalWhenNotMatchedFailsNotMatched) {
-  auto& idle = sessions.create();
+  auto& idle = board.create();
   auto& waiting = started(video);
   for (auto* p : {&idle, &waiting}) {
-    const auto refused = sessions.send_signal(*p, R"({"type":"offer"})");
+    const auto refused = board.send_signal(*p, R"({"type":"offer"})");
     ASSERT_TRUE(refused);
     EXPECT_EQ(refused->code, error_code::not_matched);
   }
-  EXPECT_EQ(sessions.signals_relayed(), 0u);
+  EXPECT_EQ(board.signals_relayed(), 0u);
 }
 
 TEST_F(Switchboard, RefusedSendsAddNoEvents) {
-  auto& a = sessions.create();
-  static_cast<void>(sessions.send_message(a, "x"));
-  static_cast<void>(sessions.send_typing(a, true));
-  static_cast<void>(sessions.send_signal(a, "{}"));
-  EXPECT_TRUE(sink.events().empty());
+  auto& a = board.create();
+  static_cast<void>(board.send_message(a, "x"));
+  static_cast<void>(board.send_typing(a, true));
+  static_cast<void>(board.send_signal(a, "{}"));
+  EXPECT_TRUE(recorded.events().empty());
 }
 
 TEST_F(Switchboard, MessageGoesOnlyToThePartner) {
   auto [a, b] = matched_pair();
   auto [c, d] = matched_pair();
-  sink.clear();
-  ASSERT_FALSE(sessions.send_message(a, "hi b"));
-  ASSERT_EQ(sink.events().size(), 1u);
-  EXPECT_EQ(sink.events()[0].id, b.id);
+  recorded.clear();
+  ASSERT_FALSE(board.send_message(a, "hi b"));
+  ASSERT_EQ(recorded.events().size(), 1u);
+  EXPECT_EQ(recorded.events()[0].id, b.id);
   EXPECT_EQ(last_event(a)["type"], "matched");
   EXPECT_EQ(last_event(c)["type"], "matched");
   EXPECT_EQ(last_event(d)["type"], "matched");
@@ -1081,7 +1081,7 @@ TEST_F(Switchboard, MessageEventCarriesTextFromStrangerAndClockTimestamp) {
   auto [a, b] = matched_pair();
   clock.set_unix_ms(1'234'567'890'123);
   const std::string text_sent = "caf\xC3\xA9 \xF0\x9F\x98\x80 \"quoted\"\n";
-  ASSERT_FALSE(sessions.send_message(a, text_sent));
+  ASSERT_FALSE(board.send_message(a, text_sent));
   const auto e = last_event(b);
   EXPECT_EQ(e["type"], "message");
   EXPECT_EQ(e["text"], text_sent);
@@ -1091,7 +1091,7 @@ TEST_F(Switchboard, MessageEventCarriesTextFromStrangerAndClockTimestamp) {
 
 TEST_F(Switchboard, MessageEventHasOnlyTheDocumentedFields) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "hi"));
+  ASSERT_FALSE(board.send_message(a, "hi"));
   const auto e = last_event(b);
   std::set<std::string> keys;
   for (const auto& [key, value] : e.items()) keys.insert(key);
@@ -1100,28 +1100,28 @@ TEST_F(Switchboard, MessageEventHasOnlyTheDocumentedFields) {
 
 TEST_F(Switchboard, MessageTimestampFollowsTheClock) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "first"));
+  ASSERT_FALSE(board.send_message(a, "first"));
   const auto first = last_event(b)["ts"].get<std::int64_t>();
   clock.advance(1500ms);
-  ASSERT_FALSE(sessions.send_message(a, "second"));
+  ASSERT_FALSE(board.send_message(a, "second"));
   EXPECT_EQ(last_event(b)["ts"].get<std::int64_t>(), first + 1500);
 }
 
 TEST_F(Switchboard, MessagesFlowBothWays) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "ping"));
-  ASSERT_FALSE(sessions.send_message(b, "pong"));
+  ASSERT_FALSE(board.send_message(a, "ping"));
+  ASSERT_FALSE(board.send_message(b, "pong"));
   EXPECT_EQ(last_event(b)["text"], "ping");
   EXPECT_EQ(last_event(a)["text"], "pong");
-  EXPECT_EQ(sessions.messages_relayed(), 2u);
+  EXPECT_EQ(board.messages_relayed(), 2u);
 }
 
 TEST_F(Switchboard, TypingGoesToThePartner) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_typing(a, true));
+  ASSERT_FALSE(board.send_typing(a, true));
   EXPECT_EQ(last_event(b)["type"], "typing");
   EXPECT_EQ(last_event(b)["active"], true);
-  ASSERT_FALSE(sessions.send_typing(a, false));
+  ASSERT_FALSE(board.send_typing(a, false));
   EXPECT_EQ(last_event(b)["active"], false);
   EXPECT_EQ(last_event(a)["type"], "matched");
 }
@@ -1130,25 +1130,25 @@ TEST_F(Switchboard, SignalDataIsRelayedVerbatim) {
   auto [a, b] = matched_pair(video);
   const std::string data =
       R"({"type":"offer","sdp":"v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n","ice":[{"c":1.5e3}]})";
-  ASSERT_FALSE(sessions.send_signal(a, data));
+  ASSERT_FALSE(board.send_signal(a, data));
   // The exact bytes, not a re-serialisation.
-  const auto kept = sessions.events_after(b, 0);
+  const auto kept = board.events_after(b, 0);
   EXPECT_EQ(std::get<signal_event>(*kept.back().body).data, data);
   const auto e = last_event(b);
   EXPECT_EQ(e["type"], "signal");
   EXPECT_EQ(e["data"], json::parse(data));
   EXPECT_EQ(last_event(a)["type"], "matched");
-  EXPECT_EQ(sessions.signals_relayed(), 1u);
+  EXPECT_EQ(board.signals_relayed(), 1u);
 }
 
 TEST_F(Switchboard, NoEventsReachAFormerPartner) {
   auto [a, b] = matched_pair();
-  sessions.stop(a);
+  board.stop(a);
   auto& d = started(text);
-  sessions.start(a, text, {});
+  board.start(a, text, {});
   ASSERT_EQ(a.partner, d.id);
   const auto before = event_count(b);
-  ASSERT_FALSE(sessions.send_message(a, "hi d"));
+  ASSERT_FALSE(board.send_message(a, "hi d"));
   EXPECT_EQ(event_count(b), before);
   EXPECT_EQ(last_event(d)["text"], "hi d");
 }
@@ -1157,8 +1157,8 @@ TEST_F(Switchboard, NoEventsReachAFormerPartner) {
 
 TEST_F(Switchboard, EventsAfterReturnsOnlyNewerEvents) {
   auto [a, b] = matched_pair();
-  for (const auto* m : {"one", "two", "three"}) ASSERT_FALSE(sessions.send_message(a, m));
-  const auto after = sessions.events_after(b, 2);  // skip matched(1) and "one"(2)
+  for (const auto* m : {"one", "two", "three"}) ASSERT_FALSE(board.send_message(a, m));
+  const auto after = board.events_after(b, 2);  // skip matched(1) and "one"(2)
   ASSERT_EQ(after.size(), 2u);
   EXPECT_EQ(after[0].seq, 3u);
   EXPECT_EQ(after[1].seq, 4u);
@@ -1167,15 +1167,15 @@ TEST_F(Switchboard, EventsAfterReturnsOnlyNewerEvents) {
 
 TEST_F(Switchboard, EventsAfterZeroReturnsEverything) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "one"));
-  EXPECT_EQ(sessions.events_after(b, 0).size(), 2u);
+  ASSERT_FALSE(board.send_message(a, "one"));
+  EXPECT_EQ(board.events_after(b, 0).size(), 2u);
 }
 
 TEST_F(Switchboard, EventsAfterTheLastSeqIsEmpty) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "one"));
-  EXPECT_TRUE(sessions.events_after(b, b.last_seq).empty());
-  EXPECT_TRUE(sessions.events_after(b, b.last_seq + 100).empty());
+  ASSERT_FALSE(board.send_message(a, "one"));
+  EXPECT_TRUE(board.events_after(b, b.last_seq).empty());
+  EXPECT_TRUE(board.events_after(b, b.last_seq + 100).empty());
 }
 
 TEST_F(Switchboard, MailboxKeepsAtMostMailboxLimitEvents) {
@@ -1183,10 +1183,10 @@ TEST_F(Switchboard, MailboxKeepsAtMostMailboxLimitEvents) {
   const auto limit = limits().mailbox_limit;
   ASSERT_EQ(limit, 256u);
   for (std::size_t i = 0; i < limit + 10; ++i) {
-    ASSERT_FALSE(sessions.send_message(a, "m" + std::to_string(i)));
+    ASSERT_FALSE(board.send_message(a, "m" + std::to_string(i)));
   }
   EXPECT_EQ(b.mailbox.size(), limit);
-  EXPECT_EQ(sessions.events_after(b, 0).size(), limit);
+  EXPECT_EQ(board.events_after(b, 0).size(), limit);
 }
 
 TEST_F(Switchboard, MailboxDropsTheOldestEvents) {
@@ -1194,9 +1194,9 @@ TEST_F(Switchboard, MailboxDropsTheOldestEvents) {
   const auto limit = limits().mailbox_limit;
   const auto sent = limit + 10;
   for (std::size_t i = 0; i < sent; ++i) {
-    ASSERT_FALSE(sessions.send_message(a, "m" + std::to_string(i)));
+    ASSERT_FALSE(board.send_message(a, "m" + std::to_string(i)));
   }
-  const auto kept = sessions.events_after(b, 0);
+  const auto kept = board.events_after(b, 0);
   const auto total = sent + 1;  // plus the matched event
   ASSERT_EQ(kept.size(), limit);
   EXPECT_EQ(kept.front().seq, total - limit + 1);
@@ -1208,9 +1208,9 @@ TEST_F(Switchboard, MailboxDropsTheOldestEvents) {
 TEST_F(Switchboard, EventsAfterAnEvictedSeqReturnsWhatIsKept) {
   auto [a, b] = matched_pair();
   const auto limit = limits().mailbox_limit;
-  for (std::size_t i = 0; i < limit * 2; ++i) ASSERT_FALSE(sessions.send_message(a, "m"));
-  EXPECT_EQ(sessions.events_after(b, 3).size(), limit);
-  EXPECT_EQ(sessions.events_after(b, b.last_seq - 5).size(), 5u);
+  for (std::size_t i = 0; i < limit * 2; ++i) ASSERT_FALSE(board.send_message(a, "m"));
+  EXPECT_EQ(board.events_after(b, 3).size(), limit);
+  EXPECT_EQ(board.events_after(b, b.last_seq - 5).size(), 5u);
 }
 
 TEST_F(Switchboard, SmallMailboxLimitIsHonoured) {
@@ -1230,26 +1230,26 @@ TEST_F(Switchboard, SmallMailboxLimitIsHonoured) {
 
 TEST_F(Switchboard, MarkDeliveredTracksTheDeliveredSeq) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "one"));
+  ASSERT_FALSE(board.send_message(a, "one"));
   EXPECT_EQ(b.delivered_seq, 0u);
-  sessions.mark_delivered(b, 1);
+  board.mark_delivered(b, 1);
   EXPECT_EQ(b.delivered_seq, 1u);
-  sessions.mark_delivered(b, 2);
+  board.mark_delivered(b, 2);
   EXPECT_EQ(b.delivered_seq, 2u);
 }
 
 TEST_F(Switchboard, MarkDeliveredNeverGoesBack) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "one"));
-  sessions.mark_delivered(b, 2);
-  sessions.mark_delivered(b, 1);
+  ASSERT_FALSE(board.send_message(a, "one"));
+  board.mark_delivered(b, 2);
+  board.mark_delivered(b, 1);
   EXPECT_EQ(b.delivered_seq, 2u);
 }
 
 TEST_F(Switchboard, EventsSurviveAStopSoTheyCanBeReplayed) {
   auto [a, b] = matched_pair();
-  ASSERT_FALSE(sessions.send_message(a, "bye"));
-  sessions.stop(a);
+  ASSERT_FALSE(board.send_message(a, "bye"));
+  board.stop(a);
   const auto events = mailbox(b);
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[1]["text"], "bye");

@@ -8,7 +8,7 @@
 namespace parley {
 
 /** The whole server: one io_context run by one thread, the listener, the
-    session manager and its timers, and the signal handling.
+    chat service and its timers, and the signal handling.
 
     This header is all `main` and the tests see; Beast and Asio stay behind it.
 */
