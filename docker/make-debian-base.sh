@@ -47,8 +47,12 @@ mirror=${mirror:-http://deb.debian.org/debian}
 security=${security:-http://deb.debian.org/debian-security}
 
 work=$(mktemp -d /var/tmp/parley-debian-base.XXXXXX)
-trap 'rm -rf "$work"' EXIT
 rootfs=$work/rootfs
+cleanup() {
+  mountpoint -q "$rootfs/proc" 2>/dev/null && umount "$rootfs/proc"
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 echo "make-debian-base: debootstrap --variant=minbase bookworm from $mirror (about a minute)"
 debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
@@ -68,6 +72,16 @@ Suites: bookworm-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
+
+# The official image is rebuilt with each point release and security fix; match that by
+# upgrading from bookworm-updates and bookworm-security now.
+echo "make-debian-base: applying Debian's updates"
+mount -t proc proc "$rootfs/proc"
+{ chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get update -q &&
+  chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get upgrade -y -q; } >"$work/upgrade.log" 2>&1 ||
+  { tail -n 30 "$work/upgrade.log" >&2; exit 1; }
+chroot "$rootfs" apt-get clean
+umount "$rootfs/proc"
 
 # "slim", as the official image does it: keep docs, man pages and translations out now and
 # in every later apt-get install.

@@ -17,6 +17,9 @@ if [[ -z ${NGINX_RESOLVER:-} || $NGINX_RESOLVER == auto ]]; then
   export NGINX_RESOLVER=$ns
 fi
 
+# What nginx writes at run time; /etc/nginx/conf.d and /var/lib/nginx point here.
+mkdir -p /tmp/nginx/conf.d /tmp/nginx/lib
+
 # Replace only variables that are set: nginx's own $host, $remote_addr... stay as they are.
 defined=""
 while IFS='=' read -r name _; do

@@ -16,9 +16,10 @@ FROM ${DEBIAN_IMAGE}
 # Build-time only (ARG, not ENV): the running container keeps the default.
 ARG DEBIAN_FRONTEND=noninteractive
 # upgrade: Debian's security fixes published since the base image was made.
-# gettext-base: envsubst for the templates. The package's default site is removed; the
-# writable paths belong to the nginx user (compose mounts tmpfs over them when the root
-# filesystem is read-only). Logs go to the container's output, as with the official image.
+# gettext-base: envsubst for the templates. The package's default site is removed. All that
+# nginx writes at run time (the rendered site, its pid, temp files) lives in /tmp/nginx,
+# reached through symlinks, so the root filesystem can be read-only with a tmpfs on /tmp.
+# Logs go to the container's output, as with the official image.
 RUN apt-get update \
  && apt-get upgrade -y \
  && apt-get install -y --no-install-recommends nginx gettext-base \
@@ -26,9 +27,10 @@ RUN apt-get update \
  && groupadd --system --gid 10002 nginx \
  && useradd --system --uid 10002 --gid nginx --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin nginx \
- && rm -f /etc/nginx/sites-enabled/default \
- && mkdir -p /etc/nginx/templates /etc/nginx/conf.d /run/nginx /var/lib/nginx /var/www/acme \
- && chown -R nginx:nginx /etc/nginx/conf.d /run/nginx /var/lib/nginx /var/log/nginx \
+ && rm -rf /etc/nginx/sites-enabled/default /etc/nginx/conf.d /var/lib/nginx \
+ && mkdir -p /etc/nginx/templates /var/www/acme \
+ && ln -s /tmp/nginx/conf.d /etc/nginx/conf.d \
+ && ln -s /tmp/nginx/lib /var/lib/nginx \
  && ln -sf /dev/stdout /var/log/nginx/access.log \
  && ln -sf /dev/stderr /var/log/nginx/error.log
 

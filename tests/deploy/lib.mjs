@@ -203,7 +203,7 @@ export function renderTemplate(text, values) {
 export function renderMainConf(text, dir, siteFile) {
   const p = (name) => path.join(dir, name);
   const subs = [
-    [/^(\s*pid\s+)\/run\/nginx\/nginx\.pid;/m, `$1${p('nginx.pid')};`],
+    [/^(\s*pid\s+)\/tmp\/nginx\/nginx\.pid;/m, `$1${p('nginx.pid')};`],
     [/^(\s*error_log\s+)\/var\/log\/nginx\/error\.log(\s|;)/m, `$1${p('error.log')}$2`],
     [/^(\s*access_log\s+)\/var\/log\/nginx\/access\.log(\s|;)/m, `$1${p('access.log')}$2`],
     [/^(\s*)include\s+\/etc\/nginx\/conf\.d\/\*\.conf;/m, [
