@@ -5,10 +5,14 @@
 # Build context = the repository root:
 #   docker build -f docker/nginx.Dockerfile -t parley-nginx .
 #
-# Runs as an unprivileged user (uid 10002): it listens on 8080 (HTTP) and 8443 (HTTPS)
-# inside the container, and compose publishes them as 80 and 443. Like the official nginx
-# image, it renders /etc/nginx/templates/*.template with envsubst at start-up into
-# /etc/nginx/conf.d/ (only variables that are set are replaced, so nginx's own $vars stay).
+# As in the official nginx image, the master process starts as root, only to read the TLS
+# key (mode 0600, owned by whoever made it on the host) and open the logs; the workers,
+# which handle every connection, run as the unprivileged user nginx (uid 10002). compose
+# drops every capability but the four the master needs for that (see docker-compose.yml).
+# It listens on 8080 (HTTP) and 8443 (HTTPS) inside the container, so it needs no
+# capability to bind; compose publishes them as 80 and 443. Like the official image, it
+# renders /etc/nginx/templates/*.template with envsubst at start-up into /etc/nginx/conf.d/
+# (only variables that are set are replaced, so nginx's own $vars stay).
 
 ARG DEBIAN_IMAGE=debian:12-slim
 FROM ${DEBIAN_IMAGE}
@@ -48,7 +52,6 @@ ENV PARLEY_UPSTREAM=parley:5000 \
     TLS_CERT_DIR=/etc/nginx/certs \
     ACME_WEBROOT=/var/www/acme
 
-USER 10002:10002
 EXPOSE 8080 8443
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["bash", "/usr/local/bin/nginx-healthcheck"]

@@ -239,30 +239,52 @@ describe(`compose stack ${PROJECT} (parley + nginx, podman)`, () => {
     });
   });
 
-  for (const [service, uid] of [['parley', 10001], ['nginx', 10002]]) {
-    test(`${service}: every process runs as uid ${uid}, with no capabilities and no new privileges`, async () => {
-      const id = service === 'parley' ? parleyId : nginxId;
-      const r = await exec(id, 'for s in /proc/[0-9]*/status; do echo "== $s"; grep -E "^(Name|Uid|Gid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" "$s"; done 2>/dev/null');
-      assert.equal(r.code, 0, r.stderr);
-      const procs = r.stdout.split('== ').filter((b) => b.includes('Name:')).map((b) => Object.fromEntries(
-        b.split('\n').slice(1).filter(Boolean).map((l) => l.split(':\t').map((x) => x.trim())),
-      ));
-      const main = procs.filter((p) => p.Name === (service === 'parley' ? 'parley' : 'nginx'));
-      assert.ok(main.length >= 1, JSON.stringify(procs));
-      for (const p of procs) {
-        assert.deepEqual(p.Uid.split(/\s+/), [String(uid), String(uid), String(uid), String(uid)], `${p.Name} uid`);
-        for (const cap of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) {
-          assert.match(p[cap], /^0+$/, `${p.Name} ${cap} = ${p[cap]}`);
-        }
-        assert.equal(p.NoNewPrivs, '1', `${p.Name} NoNewPrivs`);
-      }
-    });
+  /** Name, Uid, capability sets and NoNewPrivs of every process in a container. */
+  async function processes(id) {
+    const r = await exec(id, 'for s in /proc/[0-9]*/status; do echo "== $s"; grep -E "^(Name|Uid|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):" "$s"; done 2>/dev/null');
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.split('== ').filter((b) => b.includes('Name:')).map((b) => Object.fromEntries(
+      b.split('\n').slice(1).filter(Boolean).map((l) => l.split(':\t').map((x) => x.trim())),
+    ));
+  }
+  const uids = (p) => p.Uid.split(/\s+/).map(Number);
 
+  test('parley: every process runs as uid 10001, with no capabilities and no new privileges', async () => {
+    const procs = await processes(parleyId);
+    assert.ok(procs.some((p) => p.Name === 'parley'), JSON.stringify(procs));
+    for (const p of procs) {
+      assert.deepEqual(uids(p), [10001, 10001, 10001, 10001], `${p.Name} uid`);
+      for (const cap of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) {
+        assert.match(p[cap], /^0+$/, `${p.Name} ${cap} = ${p[cap]}`);
+      }
+      assert.equal(p.NoNewPrivs, '1', `${p.Name} NoNewPrivs`);
+    }
+  });
+
+  test('nginx: workers run as uid 10002 with no capabilities; the master keeps only the four it needs', async () => {
+    const procs = (await processes(nginxId)).filter((p) => p.Name === 'nginx');
+    const masters = procs.filter((p) => uids(p)[0] === 0);
+    const workers = procs.filter((p) => uids(p)[0] !== 0);
+    assert.equal(masters.length, 1, JSON.stringify(procs));
+    assert.ok(workers.length >= 1, JSON.stringify(procs));
+    // CHOWN (0), DAC_OVERRIDE (1), SETGID (6), SETUID (7): nothing else, not even to bind.
+    const masterCaps = (1n << 0n) | (1n << 1n) | (1n << 6n) | (1n << 7n);
+    for (const cap of ['CapPrm', 'CapEff', 'CapBnd']) {
+      assert.equal(BigInt(`0x${masters[0][cap]}`), masterCaps, `master ${cap} = ${masters[0][cap]}`);
+    }
+    for (const p of workers) {
+      assert.deepEqual(uids(p), [10002, 10002, 10002, 10002], 'worker uid');
+      for (const cap of ['CapPrm', 'CapEff', 'CapAmb']) assert.match(p[cap], /^0+$/, `worker ${cap} = ${p[cap]}`);
+    }
+    for (const p of procs) assert.equal(p.NoNewPrivs, '1');
+  });
+
+  for (const service of ['parley', 'nginx']) {
     test(`${service}: the root filesystem is read-only`, async () => {
       const id = service === 'parley' ? parleyId : nginxId;
       const c = await inspect(id);
       assert.equal(c.HostConfig.ReadonlyRootfs, true);
-      const r = await exec(id, 'for d in / /usr/local/bin /etc /var; do if touch "$d/.w" 2>/dev/null; then echo "writable: $d"; fi; done; touch /tmp/.w && echo tmp-ok');
+      const r = await exec(id, 'for d in / /usr/local/bin /etc /etc/nginx /var /app; do if [ -d "$d" ] && touch "$d/.w" 2>/dev/null; then echo "writable: $d"; fi; done; touch /tmp/.w && echo tmp-ok');
       assert.equal(r.stdout.trim(), 'tmp-ok', r.stdout + r.stderr);
     });
   }
@@ -334,7 +356,8 @@ describe('the README\'s "Deploy with Docker" commands are the ones these tests r
     for (const title of ['First start', 'Stop and remove']) {
       const sub = section.split(/^### /m).find((s) => s.startsWith(title));
       assert.ok(sub, `"Deploy with Docker" has a "${title}" part`);
-      const blocks = [...sub.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
+      // The first sh block of the part: the commands themselves (later ones are variations).
+      const blocks = [...sub.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).slice(0, 1);
       assert.ok(blocks.length > 0, `a sh code block under "${title}"`);
       documented.push(...blocks.flatMap((b) => b.split('\n'))
         .map((l) => l.replace(/\s+#.*$/, '').trim())

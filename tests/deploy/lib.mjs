@@ -196,13 +196,15 @@ export function renderTemplate(text, values) {
 }
 
 /**
- * docker/nginx-main.conf made runnable outside the container: pid, logs and
+ * docker/nginx-main.conf made runnable outside the container: the `user` line goes (nginx
+ * keeps its built-in default when started as root, and would warn otherwise), pid, logs and
  * the conf.d include point into `dir`, and temp files go there too (Debian's nginx would
  * use /var/lib/nginx). Each substitution must hit exactly once, so a drifting file fails loudly.
  */
 export function renderMainConf(text, dir, siteFile) {
   const p = (name) => path.join(dir, name);
   const subs = [
+    [/^user\s+[^;]+;[^\n]*\n/m, ''],
     [/^(\s*pid\s+)\/tmp\/nginx\/nginx\.pid;/m, `$1${p('nginx.pid')};`],
     [/^(\s*error_log\s+)\/var\/log\/nginx\/error\.log(\s|;)/m, `$1${p('error.log')}$2`],
     [/^(\s*access_log\s+)\/var\/log\/nginx\/access\.log(\s|;)/m, `$1${p('access.log')}$2`],
