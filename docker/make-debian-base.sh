@@ -6,7 +6,7 @@
 #   docker/make-debian-base.sh [--force] [podman|docker]     (default: podman if present)
 #
 # Does nothing when the image already exists (so only the first run pays for debootstrap,
-# about a minute). Needs root, debootstrap and the engine's CLI. The result is tagged
+# a few minutes). Needs root, debootstrap and the engine's CLI. The result is tagged
 # docker.io/library/debian:12-slim, so `FROM debian:12-slim` finds it without a pull.
 #
 # Like the official image: debootstrap's minbase variant of bookworm, the same apt sources
@@ -54,7 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "make-debian-base: debootstrap --variant=minbase bookworm from $mirror (about a minute)"
+echo "make-debian-base: debootstrap --variant=minbase bookworm from $mirror (a few minutes)"
 debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 ||
   { tail -n 30 "$work/debootstrap.log" >&2; exit 1; }
 
