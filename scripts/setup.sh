@@ -6,22 +6,32 @@
 #   scripts/setup.sh                 everything: build, web client, all tests
 #   scripts/setup.sh --server-build  only what building the server needs
 #   scripts/setup.sh --run           building the server and the web client
+#   scripts/setup.sh --containers    podman, compose and debootstrap for tests/containers
 set -euo pipefail
 
 mode=all
 case "${1:-}" in
   --server-build) mode=server ;;
   --run) mode=run ;;
+  --containers) mode=containers ;;
   "" | --all) mode=all ;;
-  *) echo "usage: $0 [--server-build|--run|--all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--server-build|--run|--containers|--all]" >&2; exit 2 ;;
 esac
 
 server_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libgtest-dev)
 node_packages=(nodejs npm)
 test_packages=(chromium nginx docker-compose openssl curl iproute2 procps util-linux ca-certificates gnuplot-nox jq)
+# Rootful podman as these machines need it (runc, netavark + aardvark-dns for service names,
+# catatonit for `init: true`), Compose v1 for its Docker API, debootstrap for the base image.
+container_packages=(podman buildah runc conmon netavark aardvark-dns catatonit fuse-overlayfs slirp4netns uidmap
+  iptables debootstrap docker-compose openssl)
 
-wanted=("${server_packages[@]}")
-if [[ $mode != server ]]; then
+if [[ $mode == containers ]]; then
+  wanted=("${container_packages[@]}")
+else
+  wanted=("${server_packages[@]}")
+fi
+if [[ $mode != server && $mode != containers ]]; then
   # Node may come from elsewhere (e.g. NodeSource); only install Debian's when absent.
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     wanted+=("${node_packages[@]}")

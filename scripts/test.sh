@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite: the C++ unit and integration tests (ASan + UBSan
 # build, including the load generator's smoke run), the protocol schema
-# checks, the web client's unit tests, the browser end-to-end tests and the
-# nginx deployment tests.
+# checks, the web client's unit tests, the browser end-to-end tests, the
+# nginx deployment tests and the container tests (images built and the
+# compose stack run with podman).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -36,6 +37,9 @@ step "browser end-to-end tests (Chromium, node:test)"
 
 step "deployment tests (nginx + TLS, node:test)"
 bash tests/deploy/run.sh || failed+=("deploy")
+
+step "container tests (podman: images built, compose stack run)"
+bash tests/containers/run.sh || failed+=("containers")
 
 if ((${#failed[@]} > 0)); then
   printf '\nFAILED suites: %s\n' "${failed[*]}"

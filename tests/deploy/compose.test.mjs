@@ -21,7 +21,7 @@ if (!hasCompose) {
 function composeEnv(extra = {}) {
   const env = { ...process.env };
   for (const k of ['PARLEY_ENV_FILE', 'HTTP_PORT', 'HTTPS_PORT', 'PARLEY_LOCAL_PORT', 'CERTS_DIR',
-    'PARLEY_SUBNET', 'PARLEY_PROXY_IP', 'NGINX_IMAGE', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) delete env[k];
+    'PARLEY_SUBNET', 'PARLEY_PROXY_IP', 'BIND_ADDRESS', 'NOFILE_LIMIT', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) delete env[k];
   return { ...env, PARLEY_ENV_FILE: ENV_EXAMPLE, ...extra };
 }
 
@@ -29,6 +29,15 @@ async function composeConfig(extraEnv) {
   const r = await run('docker-compose', ['-f', COMPOSE_FILE, 'config'], { env: composeEnv(extraEnv), cwd: repoRoot });
   return { ...r, doc: r.code === 0 ? YAML.parse(r.stdout) : undefined };
 }
+
+/** A published port as {host_ip, published, target}, from the short ("IP:PUB:TARGET/tcp") or long form. */
+function portOf(p) {
+  if (typeof p !== 'string') return { host_ip: p.host_ip, published: String(p.published), target: String(p.target) };
+  const parts = p.replace(/\/(tcp|udp)$/, '').split(':');
+  const [target, published, hostIp] = parts.reverse();
+  return { host_ip: hostIp, published, target };
+}
+const portPairs = (ports) => ports.map(portOf).map((p) => `${p.published}:${p.target}`).sort();
 
 function envKeys(file) {
   return fs.readFileSync(file, 'utf8').split('\n')
@@ -64,19 +73,27 @@ describe('docker-compose.yml', { skip: hasCompose ? false : 'docker-compose is n
       JSON.stringify(parley.ports));
   });
 
-  test('nginx runs by default with the template, the certificates and ports 80/443', async () => {
+  test('nginx runs by default, built from docker/nginx.Dockerfile, with the template, the certificates and ports 80/443', async () => {
     const r = await composeConfig();
     assert.equal(r.code, 0, r.stderr);
     const { nginx } = r.doc.services;
     assert.equal(nginx.profiles, undefined, 'not behind a profile');
+    assert.equal(nginx.build?.context, repoRoot, 'build context = repository root');
+    assert.equal(nginx.build?.dockerfile, 'docker/nginx.Dockerfile');
+    // Unprivileged nginx: it listens on 8080/8443 in the container, published as 80/443.
+    assert.equal(String(nginx.environment.NGINX_HTTP_LISTEN), '8080');
+    assert.equal(String(nginx.environment.NGINX_HTTPS_LISTEN), '8443');
+    assert.equal(nginx.read_only, true);
+    assert.deepEqual(nginx.cap_drop, ['ALL']);
+    // Only what the master needs to read the key and start the workers as nginx.
+    assert.deepEqual([...nginx.cap_add].sort(), ['CHOWN', 'DAC_OVERRIDE', 'SETGID', 'SETUID']);
     assert.equal(nginx.restart, 'unless-stopped');
     assert.equal(nginx.depends_on.parley.condition, 'service_healthy');
     const vols = nginx.volumes.map(String);
     assert.ok(vols.includes(`${path.join(dockerDir, 'nginx.conf.template')}:/etc/nginx/templates/default.conf.template:ro`), vols.join('\n'));
     assert.ok(vols.includes(`${path.join(dockerDir, 'certs')}:/etc/nginx/certs:ro`), vols.join('\n'));
     assert.ok(vols.includes(`${path.join(dockerDir, 'nginx-main.conf')}:/etc/nginx/nginx.conf:ro`), vols.join('\n'));
-    const published = nginx.ports.map((p) => `${p.published}:${p.target}`);
-    assert.deepEqual(published.sort(), ['443:443', '80:80']);
+    assert.deepEqual(portPairs(nginx.ports), ['443:8443', '80:8080']);
     assert.equal(nginx.environment.PARLEY_UPSTREAM, 'parley:5000');
     assert.equal(String(nginx.environment.PUBLIC_HTTPS_PORT), '443');
     assert.equal(nginx.environment.TLS_CERT_DIR, '/etc/nginx/certs');
@@ -94,7 +111,10 @@ describe('docker-compose.yml', { skip: hasCompose ? false : 'docker-compose is n
     assert.equal(r.code, 0, r.stderr);
     const { nginx } = r.doc.services;
     assert.equal(String(nginx.environment.PUBLIC_HTTPS_PORT), '8443');
-    assert.deepEqual(nginx.ports.map((p) => `${p.published}:${p.target}`).sort(), ['8080:80', '8443:443']);
+    assert.deepEqual(portPairs(nginx.ports), ['8080:8080', '8443:8443']);
+    assert.ok(nginx.ports.map(portOf).every((p) => (p.host_ip ?? '0.0.0.0') === '0.0.0.0'), 'public by default');
+    const local = await composeConfig({ BIND_ADDRESS: '127.0.0.1' });
+    assert.ok(local.doc.services.nginx.ports.map(portOf).every((p) => p.host_ip === '127.0.0.1'), JSON.stringify(local.doc.services.nginx.ports));
   });
 
   test('a missing .env is reported, not silently ignored', async () => {
@@ -171,8 +191,11 @@ describe('Dockerfile', () => {
   const runtime = all[all.length - 1];
   const runs = (stage) => stage.body.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
 
-  test('three stages: web client, release server, slim runtime', () => {
+  test('three stages: web client, release server, slim runtime, all from debian:12-slim', () => {
+    // One base for the whole stack, Debian's Node.js included (no node: image).
+    assert.deepEqual(all.map((s) => s.image), ['debian:12-slim', 'debian:12-slim', 'debian:12-slim']);
     assert.ok(byName.web, 'web stage');
+    assert.match(runs(byName.web), /apt-get install[^&]*\bnodejs\b[^&]*\bnpm\b/);
     // The same scripts the README's commands use (scripts/run.sh).
     assert.match(runs(byName.web), /npm ci/);
     assert.match(runs(byName.web), /bash scripts\/web-build\.sh/);
@@ -184,6 +207,33 @@ describe('Dockerfile', () => {
     assert.match(runScript, /bash scripts\/build-server\.sh release/);
     assert.match(runScript, /bash scripts\/web-build\.sh/);
     assert.equal(runtime.image, 'debian:12-slim');
+  });
+
+  test('no compiler and no apt lists are left in the runtime stage', () => {
+    const r = runs(runtime);
+    assert.doesNotMatch(r, /\b(g\+\+|gcc|clang|cmake|build-essential)\b/);
+    for (const install of r.split('\n').filter((l) => /apt-get update/.test(l))) {
+      assert.match(install, /rm -rf \/var\/lib\/apt\/lists\/\*/, 'lists removed in the same layer');
+    }
+  });
+
+  test('the nginx image: debian:12-slim, Debian nginx, unprivileged workers, health check, the template at start-up', () => {
+    const nginxText = fs.readFileSync(path.join(dockerDir, 'nginx.Dockerfile'), 'utf8');
+    const [stage, ...more] = stages(dockerfileInstructions(nginxText));
+    assert.equal(more.length, 0);
+    assert.equal(stage.image, 'debian:12-slim');
+    const get = (op) => stage.body.filter((i) => i.op === op).map((i) => i.args);
+    assert.match(get('RUN').join('\n'), /apt-get install[^&]*\bnginx\b/);
+    assert.match(get('RUN').join('\n'), /rm -rf \/var\/lib\/apt\/lists\/\*/);
+    // The master reads the key as root (as in the official image); the workers are uid 10002.
+    assert.match(get('RUN').join('\n'), /useradd[^&]*--uid 10002[^&]*\bnginx\b/);
+    assert.match(fs.readFileSync(path.join(dockerDir, 'nginx-main.conf'), 'utf8'), /^user nginx;/m);
+    assert.match(get('HEALTHCHECK').join(' '), /nginx-healthcheck/);
+    assert.match(get('ENTRYPOINT').join(' '), /nginx-entrypoint/);
+    for (const c of get('COPY')) {
+      const src = c.split(/\s+/).filter((p) => !p.startsWith('--'))[0];
+      assert.ok(fs.existsSync(path.join(repoRoot, src)), `${src} missing`);
+    }
   });
 
   test('the runtime stage runs parley as a non-root user with web/dist, port 5000 and a health check', () => {

@@ -205,7 +205,7 @@ export function renderMainConf(text, dir, siteFile) {
   const p = (name) => path.join(dir, name);
   const subs = [
     [/^user\s+[^;]+;[^\n]*\n/m, ''],
-    [/^(\s*pid\s+)\/var\/run\/nginx\.pid;/m, `$1${p('nginx.pid')};`],
+    [/^(\s*pid\s+)\/tmp\/nginx\/nginx\.pid;/m, `$1${p('nginx.pid')};`],
     [/^(\s*error_log\s+)\/var\/log\/nginx\/error\.log(\s|;)/m, `$1${p('error.log')}$2`],
     [/^(\s*access_log\s+)\/var\/log\/nginx\/access\.log(\s|;)/m, `$1${p('access.log')}$2`],
     [/^(\s*)include\s+\/etc\/nginx\/conf\.d\/\*\.conf;/m, [
