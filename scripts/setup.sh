@@ -16,7 +16,7 @@ case "${1:-}" in
   *) echo "usage: $0 [--server-build|--run|--all]" >&2; exit 2 ;;
 esac
 
-server_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libgtest-dev)
+server_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libssl-dev)
 node_packages=(nodejs npm)
 test_packages=(chromium nginx docker-compose openssl curl iproute2 procps util-linux ca-certificates gnuplot-nox jq)
 
