@@ -18,7 +18,7 @@ esac
 
 server_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libssl-dev)
 node_packages=(nodejs npm)
-test_packages=(chromium nginx docker-compose openssl curl iproute2 procps util-linux ca-certificates gnuplot-nox jq)
+test_packages=(chromium nginx docker-compose openssl curl iproute2 procps util-linux ca-certificates gnuplot-nox jq coturn)
 
 wanted=("${server_packages[@]}")
 if [[ $mode != server ]]; then

@@ -9,8 +9,11 @@ import {
   parseHealthOnline,
   parseIceConfig,
   parseServerMessage,
+  parseTurnAvailable,
+  turnRefreshDelayMs,
   wsUrl,
   type IceServer,
+  type TurnCredentials,
 } from '../chat/protocol';
 import { ReconnectingSocket } from '../chat/socket';
 import { TypingNotifier } from '../chat/typing';
@@ -23,6 +26,21 @@ export interface ViewState {
   remoteStream: MediaStream | null;
   micOn: boolean;
   camOn: boolean;
+  /** "Hide my IP address" is on (remembered on this device). */
+  hideIp: boolean;
+  /** The server has a TURN relay (GET /config); null until it has answered. */
+  turnAvailable: boolean | null;
+}
+
+/** Where "Hide my IP address" is remembered. */
+export const HIDE_IP_KEY = 'parley.hideIp';
+
+function readHideIp(): boolean {
+  try {
+    return window.localStorage.getItem(HIDE_IP_KEY) === '1';
+  } catch {
+    return false;
+  }
 }
 
 declare global {
@@ -54,6 +72,9 @@ export class Controller {
   private camOn = true;
   private iceServers: Promise<IceServer[]> | null = null;
   private started = false;
+  private hideIp = readHideIp();
+  private turnAvailable: boolean | null = null;
+  private turnTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor() {
     this.snapshot = this.buildSnapshot();
@@ -146,6 +167,8 @@ export class Controller {
       remoteStream: this.remoteStream,
       micOn: this.micOn,
       camOn: this.camOn,
+      hideIp: this.hideIp,
+      turnAvailable: this.turnAvailable,
     };
   }
 
@@ -174,6 +197,16 @@ export class Controller {
   }
   dismissNotice(): void {
     this.dispatch({ type: 'ui/dismissNotice' });
+  }
+
+  setHideIp(on: boolean): void {
+    this.hideIp = on;
+    try {
+      window.localStorage.setItem(HIDE_IP_KEY, on ? '1' : '0');
+    } catch {
+      /* private mode: remembered for this page only */
+    }
+    this.emit();
   }
 
   toggleMic(): void {
@@ -218,7 +251,13 @@ export class Controller {
         this.releaseMedia();
         return;
       case 'peer/open':
-        this.openPeer(effect.sessionId, effect.initiator);
+        this.openPeer(effect.sessionId, effect.initiator, effect.turn);
+        return;
+      case 'peer/turn':
+        if (this.peer && this.peer.sessionId === effect.sessionId) {
+          this.peer.updateTurn(effect.turn);
+          this.scheduleTurnRefresh(effect.sessionId, effect.turn);
+        }
         return;
       case 'peer/signal':
         if (this.peer && this.peer.sessionId === effect.sessionId) this.peer.handleSignal(effect.data);
@@ -241,6 +280,7 @@ export class Controller {
     if (!this.iceServers) {
       this.iceServers = fetchJson('/config')
         .then((body) => {
+          this.turnAvailable = parseTurnAvailable(body);
           this.dispatch({ type: 'config', limits: parseClientLimits(body) });
           return parseIceConfig(body);
         })
@@ -277,17 +317,21 @@ export class Controller {
     this.camOn = true;
   }
 
-  private openPeer(sessionId: string, initiator: boolean): void {
+  private openPeer(sessionId: string, initiator: boolean, turn?: TurnCredentials): void {
     this.closePeer();
     const peer = new PeerSession({
       sessionId,
       initiator,
       iceServers: this.loadIceServers(),
+      turn,
+      // Hiding the IP is a promise to the user: relay only, whatever the server sent.
+      // (When the server said it has no relay, the option shows as unavailable and is off.)
+      relayOnly: this.hideIp && this.turnAvailable !== false,
       localStream: this.localStream,
       callbacks: {
         // Everything is tagged with the session: a late event of an old chat is dropped.
         signal: (data) => this.dispatch({ type: 'rtc/signal', sessionId, data }),
-        state: (state) => this.dispatch({ type: 'rtc/state', sessionId, state }),
+        state: (state, relayed) => this.dispatch({ type: 'rtc/state', sessionId, state, relayed }),
         remoteStream: (stream) => {
           if (this.peer !== peer) return;
           this.remoteStream = stream;
@@ -297,9 +341,21 @@ export class Controller {
       },
     });
     this.peer = peer;
+    if (turn) this.scheduleTurnRefresh(sessionId, turn);
+  }
+
+  /** Asks for fresh TURN credentials before these run out (a chat that outlives them). */
+  private scheduleTurnRefresh(sessionId: string, turn: TurnCredentials): void {
+    if (this.turnTimer) clearTimeout(this.turnTimer);
+    this.turnTimer = setTimeout(() => {
+      this.turnTimer = null;
+      this.dispatch({ type: 'turn/refresh', sessionId });
+    }, turnRefreshDelayMs(turn.ttl_s));
   }
 
   private closePeer(): void {
+    if (this.turnTimer) clearTimeout(this.turnTimer);
+    this.turnTimer = null;
     this.peer?.close();
     this.peer = null;
     this.remoteStream = null;

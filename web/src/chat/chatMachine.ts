@@ -15,6 +15,7 @@ import {
   type ClientMessage,
   type ErrorMsg,
   type ServerMessage,
+  type TurnCredentials,
 } from './protocol';
 
 export type Phase = 'landing' | 'media' | 'searching' | 'chatting' | 'ended';
@@ -84,6 +85,8 @@ export interface ChatState {
   /** Banner on the landing view: camera refused (text chat is offered), or an error. */
   notice: Notice | null;
   rtc: RtcStatus;
+  /** The video goes through the TURN relay (the selected ICE pair has a relay candidate). */
+  relayed: boolean;
   /** The longest message, from the server's limits. */
   maxChars: number;
   /** What the server accepts (GET /config); the defaults until it has answered. */
@@ -104,14 +107,18 @@ export type Action =
   | { type: 'ui/send'; text: string }
   | { type: 'ui/typing'; active: boolean }
   | { type: 'ui/dismissNotice' }
-  | { type: 'rtc/state'; sessionId: string; state: RtcStatus }
+  | { type: 'rtc/state'; sessionId: string; state: RtcStatus; relayed?: boolean }
+  /** The TURN credentials of this chat run out soon: ask the server for fresh ones. */
+  | { type: 'turn/refresh'; sessionId: string }
   | { type: 'rtc/signal'; sessionId: string; data: Record<string, unknown> };
 
 export type Effect =
   | { kind: 'send'; msg: ClientMessage }
   | { kind: 'media/acquire'; request: number }
   | { kind: 'media/release' }
-  | { kind: 'peer/open'; sessionId: string; initiator: boolean }
+  | { kind: 'peer/open'; sessionId: string; initiator: boolean; turn?: TurnCredentials }
+  /** Fresh TURN credentials for the open peer connection (the initiator restarts ICE). */
+  | { kind: 'peer/turn'; sessionId: string; turn: TurnCredentials }
   | { kind: 'peer/signal'; sessionId: string; data: Record<string, unknown> }
   | { kind: 'peer/close' }
   | { kind: 'typing/reset' }
@@ -145,6 +152,7 @@ export function initialState(limits: ClientLimits = DEFAULT_LIMITS): ChatState {
     mediaRequest: 0,
     notice: null,
     rtc: 'new',
+    relayed: false,
     maxChars: limits.maxMessageChars,
     limits,
   };
@@ -194,13 +202,14 @@ class Builder {
       strangerTyping: false,
       selfTyping: false,
       rtc: 'new',
+      relayed: false,
     });
   }
   /** The chat is over but stays on screen until the user acts (Next or Stop). */
   endChat(reason: string, text: string): this {
     return this.fx({ kind: 'peer/close' })
       .fx({ kind: 'typing/reset' })
-      .set({ phase: 'ended', leftReason: reason, strangerTyping: false, selfTyping: false, rtc: 'new' })
+      .set({ phase: 'ended', leftReason: reason, strangerTyping: false, selfTyping: false, rtc: 'new', relayed: false })
       .line('system', text);
   }
   startSearch(): this {
@@ -309,7 +318,13 @@ export function reduce(state: ChatState, action: Action): Step {
 
     case 'rtc/state':
       if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
-      return unchanged({ ...state, rtc: action.state });
+      return unchanged({ ...state, rtc: action.state, relayed: action.relayed ?? (action.state === 'connected' ? state.relayed : false) });
+
+    case 'turn/refresh':
+      if (state.phase !== 'chatting' || state.chatType !== 'video' || action.sessionId !== state.sessionId) {
+        return unchanged(state);
+      }
+      return new Builder(state).send({ type: 'turn_credentials' }).done();
 
     case 'rtc/signal':
       if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
@@ -378,7 +393,12 @@ function onServer(state: ChatState, msg: ServerMessage): Step {
       if (common) b.line('system', common);
       // Only a user who asked for video (and so has a camera stream) gets a peer connection.
       if (state.chatType === 'video' && msg.chat_type === 'video') {
-        b.set({ rtc: 'connecting' }).fx({ kind: 'peer/open', sessionId: msg.session_id, initiator: msg.initiator });
+        b.set({ rtc: 'connecting' }).fx({
+          kind: 'peer/open',
+          sessionId: msg.session_id,
+          initiator: msg.initiator,
+          turn: msg.turn,
+        });
       }
       return b.done();
     }
@@ -397,6 +417,10 @@ function onServer(state: ChatState, msg: ServerMessage): Step {
       if (tag !== undefined && tag !== state.sessionId) return b.done();
       return b.fx({ kind: 'peer/signal', sessionId: state.sessionId, data: msg.data }).done();
     }
+
+    case 'turn_credentials':
+      if (state.phase !== 'chatting' || state.chatType !== 'video' || msg.session_id !== state.sessionId) return b.done();
+      return b.fx({ kind: 'peer/turn', sessionId: msg.session_id, turn: msg.turn }).done();
 
     case 'partner_left':
       if (state.phase !== 'chatting') return b.done();
@@ -470,7 +494,7 @@ export function statusText(s: ChatState): string {
       return s.conn === 'connecting' ? 'Connecting to the server…' : 'Looking for someone…';
     case 'chatting':
       if (s.chatType !== 'video') return 'Connected';
-      if (s.rtc === 'connected') return 'Connected';
+      if (s.rtc === 'connected') return s.relayed ? 'Connected through the relay' : 'Connected';
       if (s.rtc === 'failed') return 'The video connection failed. Press Next to try someone else.';
       return 'Connecting…';
     case 'ended':
