@@ -13,8 +13,9 @@ encoded_message error_message(const failure& f) { return {server_messages::error
 
 }  // namespace
 
-chat_service::chat_service(chat_limits limits, const time_source& clock, token_source& tokens)
-    : board_(limits, clock, tokens) {}
+chat_service::chat_service(chat_limits limits, const time_source& clock, token_source& tokens,
+                           turn_source* turn)
+    : board_(limits, clock, tokens), turn_(turn) {}
 
 // --- WebSocket channels ------------------------------------------------------
 
@@ -36,6 +37,15 @@ participant_id chat_service::handle(participant_id caller, participant_channel& 
     const auto holder = resume(caller, channel, *r);
     flush();
     return holder;
+  }
+  if (std::holds_alternative<turn_credentials_command>(command.body)) {
+    auto grant = turn_credentials(caller, command);
+    if (auto* f = std::get_if<failure>(&grant)) {
+      channel.push(error_message(*f), 0);
+    } else {
+      channel.push({server_messages::turn_credentials(p->chat_id, std::get<turn_grant>(grant))}, 0);
+    }
+    return caller;
   }
   auto refused = check_chat(*p, command);
   if (!refused) refused = apply(*p, command.body);
@@ -140,7 +150,12 @@ std::optional<std::string> chat_service::receive_body(participant_id who,
   if (p == nullptr) return std::nullopt;
   const auto events = board_.events_after(*p, since);
   const auto next = events.empty() ? std::min(since, p->last_seq) : events.back().seq;
-  return server_messages::receive_body(*view(who), events, next);
+  // Credentials only for the matched event of the video chat it is in now.
+  std::optional<turn_grant> turn;
+  for (const auto& e : events) {
+    if ((turn = turn_for(*p, e))) break;
+  }
+  return server_messages::receive_body(*view(who), events, next, turn ? &*turn : nullptr);
 }
 
 bool chat_service::has_events_after(participant_id who, std::uint64_t since) const {
@@ -165,6 +180,20 @@ void chat_service::end_wait(participant_id who, event_waiter& waiter) {
 }
 
 // --- Both ----------------------------------------------------------------------
+
+std::variant<turn_grant, failure> chat_service::turn_credentials(participant_id who,
+                                                                 const client_command& command) {
+  const auto* p = board_.find(who);
+  if (p == nullptr) return failure{error_code::unauthorized, "unknown or expired token"};
+  if (auto refused = check_chat(*p, command)) return std::move(*refused);
+  if (turn_ == nullptr) return failure{error_code::not_found, "no TURN server is configured"};
+  if (p->status != participant_status::matched || p->type != chat_type::video) {
+    return failure{error_code::not_matched, "TURN credentials are only for a video chat in progress"};
+  }
+  auto grant = turn_->issue();
+  spdlog::debug("TURN credentials {} issued to participant {}", grant.username, p->user_id);
+  return grant;
+}
 
 std::optional<participant_view> chat_service::view(participant_id who) const {
   const auto* p = board_.find(who);
@@ -274,8 +303,21 @@ void chat_service::dispatch(occurrence& o) {
   }
 }
 
+std::optional<turn_grant> chat_service::turn_for(const participant& p, const event& e) const {
+  if (turn_ == nullptr || p.status != participant_status::matched || p.type != chat_type::video) {
+    return std::nullopt;
+  }
+  const auto* m = std::get_if<matched_event>(e.body.get());
+  if (m == nullptr || m->type != chat_type::video || m->chat_id != p.chat_id) return std::nullopt;
+  auto grant = turn_->issue();
+  spdlog::debug("TURN credentials {} issued to participant {}", grant.username, p.user_id);
+  return grant;
+}
+
 void chat_service::push(participant_id to, participant_channel& channel, const event& e) {
-  if (channel.push(server_messages::event(e), e.seq)) return;
+  const auto* receiver = board_.find(to);
+  const auto turn = receiver != nullptr ? turn_for(*receiver, e) : std::nullopt;
+  if (channel.push(server_messages::event(e, turn ? &*turn : nullptr), e.seq)) return;
   // The channel is closing (its reader is too slow): the partner is told.
   channels_.erase(to);
   if (auto* p = board_.find(to)) board_.end(*p, leave_reason::disconnected);

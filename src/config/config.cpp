@@ -104,6 +104,11 @@ std::optional<std::string> check_origins(const std::vector<std::string>& origins
 }
 
 constexpr std::uint64_t max_bytes = 1ull << 30;
+constexpr std::uint64_t min_turn_ttl_s = 60;
+constexpr std::uint64_t max_turn_ttl_s = 7 * 24 * 3600;
+
+/// Settings whose value must never be echoed (in errors, --help, .env.example).
+bool is_secret(std::string_view name) noexcept { return name == "TURN_SECRET"; }
 
 // The one table behind flags, environment, `.env`, --help and .env.example.
 const setting settings[] = {
@@ -174,6 +179,34 @@ const setting settings[] = {
            return "expected stun:, stuns:, turn: or turns: URLs";
          }
        }
+       return std::nullopt;
+     }},
+    {"TURN_URLS",
+     "TURN relay URLs (turn:/turns:), comma-separated; credentials go only to video chats",
+     [](const config& c) { return join(c.turn_urls); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.turn_urls = split_list(v);
+       for (const auto& url : c.turn_urls) {
+         if (url.rfind("turn:", 0) != 0 && url.rfind("turns:", 0) != 0) {
+           return "expected turn: or turns: URLs";
+         }
+       }
+       return std::nullopt;
+     }},
+    {"TURN_SECRET",
+     "coturn's static-auth-secret (use-auth-secret); needed with TURN_URLS, never shown",
+     // Never shown: --help and .env.example print no value.
+     [](const config&) { return std::string(); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.turn_secret = trim(v);
+       return std::nullopt;
+     }},
+    {"TURN_TTL_S", "Lifetime of TURN credentials in seconds, from 60 to 604800 (7 days)",
+     [](const config& c) { return std::to_string(c.turn_ttl.count()); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       std::size_t seconds = 0;
+       if (auto e = set_size(seconds, v, min_turn_ttl_s, max_turn_ttl_s)) return e;
+       c.turn_ttl = std::chrono::seconds(seconds);
        return std::nullopt;
      }},
     {"MAX_BODY_BYTES", "Largest HTTP request body (413 above it)",
@@ -272,8 +305,9 @@ const setting* find_by_flag(std::string_view flag) {
 std::optional<config_error> apply(config& c, const setting& s, std::string_view value,
                                   std::string_view where) {
   if (auto error = s.apply(c, value)) {
-    return config_error{"invalid " + std::string(s.name) + " " + std::string(where) + ": '" +
-                        std::string(value) + "' (" + *error + ")"};
+    const auto shown = is_secret(s.name) ? std::string("(hidden)") : "'" + std::string(value) + "'";
+    return config_error{"invalid " + std::string(s.name) + " " + std::string(where) + ": " +
+                        shown + " (" + *error + ")"};
   }
   return std::nullopt;
 }
@@ -360,6 +394,11 @@ std::variant<config, config_help_request, config_error> load_config(const config
       value = sources.args[++i];
     }
     if (auto error = apply(c, *s, *value, "(" + arg + ")")) return *error;
+  }
+
+  // Settings that only make sense together.
+  if (!c.turn_urls.empty() && c.turn_secret.empty()) {
+    return config_error{"TURN_URLS needs TURN_SECRET (coturn's static-auth-secret)"};
   }
   return c;
 }

@@ -182,6 +182,7 @@ std::variant<command_body, failure> read_body(std::string_view type, const json&
     return command;
   }
   if (type == "disconnect" && rest) return disconnect_command{};
+  if (type == "turn_credentials") return turn_credentials_command{};
   return failure{error_code::unknown_type, "unknown message type"};
 }
 
@@ -252,6 +253,7 @@ std::string_view name_of(command_type type) noexcept {
     case command_type::next: return "next";
     case command_type::receive: return "receive";
     case command_type::disconnect: return "disconnect";
+    case command_type::turn_credentials: return "turn_credentials";
   }
   return "";
 }

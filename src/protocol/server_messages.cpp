@@ -33,7 +33,14 @@ std::string event_head(std::string_view type, std::uint64_t seq, std::size_t res
   return out;
 }
 
-encoded_message matched(std::uint64_t seq, const matched_event& m) {
+json turn_json(const turn_grant& turn) {
+  return json{{"urls", turn.urls},
+              {"username", turn.username},
+              {"credential", turn.credential},
+              {"ttl_s", turn.ttl_s}};
+}
+
+encoded_message matched(std::uint64_t seq, const matched_event& m, const turn_grant* turn) {
   // Concatenated: every match sends two of these. Interests are user text,
   // so only they go through the JSON serialiser (for escaping).
   auto out = event_head("matched", seq);
@@ -44,6 +51,10 @@ encoded_message matched(std::uint64_t seq, const matched_event& m) {
   out += m.initiator ? R"(","initiator":true,"common_interests":)"
                      : R"(","initiator":false,"common_interests":)";
   out += m.common_interests.empty() ? std::string("[]") : json(m.common_interests).dump();
+  if (turn != nullptr) {
+    out += R"(,"turn":)";
+    out += turn_json(*turn).dump();
+  }
   out += '}';
   return {std::move(out)};
 }
@@ -70,7 +81,7 @@ encoded_message partner_left(std::uint64_t seq, const partner_left_event& p) {
 
 }  // namespace
 
-encoded_message event(const parley::event& e) {
+encoded_message event(const parley::event& e, const turn_grant* turn) {
   const auto& body = *e.body;
   if (const auto* s = std::get_if<signal_event>(&body)) {
     // The hot path: the partner's bytes are spliced in, never copied here.
@@ -80,7 +91,7 @@ encoded_message event(const parley::event& e) {
     out += '}';
     return {std::move(out), std::shared_ptr<const std::string>(e.body, &s->data), at};
   }
-  if (const auto* m = std::get_if<matched_event>(&body)) return matched(e.seq, *m);
+  if (const auto* m = std::get_if<matched_event>(&body)) return matched(e.seq, *m, turn);
   if (const auto* m = std::get_if<message_event>(&body)) return message(e.seq, *m);
   if (const auto* t = std::get_if<typing_event>(&body)) return typing(e.seq, *t);
   return partner_left(e.seq, std::get<partner_left_event>(body));
@@ -111,6 +122,15 @@ std::string error(const failure& f) {
   return json{{"type", "error"}, {"code", to_string(f.code)}, {"message", f.message}}.dump();
 }
 
+std::string turn_credentials(std::string_view chat_id, const turn_grant& turn) {
+  return json{{"type", "turn_credentials"}, {"session_id", chat_id}, {"turn", turn_json(turn)}}
+      .dump();
+}
+
+std::string turn_body(std::string_view chat_id, const turn_grant& turn) {
+  return json{{"session_id", chat_id}, {"turn", turn_json(turn)}}.dump();
+}
+
 std::string error_body(const failure& f) {
   return json{{"error", {{"code", to_string(f.code)}, {"message", f.message}}}}.dump();
 }
@@ -129,7 +149,7 @@ std::string started_body(const participant_view& p, std::string_view token) {
 }
 
 std::string receive_body(const participant_view& p, const std::vector<parley::event>& events,
-                         std::uint64_t next) {
+                         std::uint64_t next, const turn_grant* turn) {
   // Events are spliced in as they are encoded, not built as a tree.
   std::string out = R"({"status":")";
   out += to_string(p.status);
@@ -138,7 +158,9 @@ std::string receive_body(const participant_view& p, const std::vector<parley::ev
   out += R"(,"events":[)";
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (i != 0) out += ',';
-    event(events[i]).append_to(out);
+    const auto* m = std::get_if<matched_event>(events[i].body.get());
+    const bool current = m != nullptr && !p.chat_id.empty() && m->chat_id == p.chat_id;
+    event(events[i], current ? turn : nullptr).append_to(out);
   }
   out += R"(],"next":)";
   out += std::to_string(next);
@@ -158,11 +180,13 @@ std::string health_body(const health_figures& figures) {
       .dump();
 }
 
-std::string config_body(const std::vector<std::string>& ice_servers, const client_limits& limits) {
+std::string config_body(const std::vector<std::string>& ice_servers, const client_limits& limits,
+                        bool turn_available) {
   json servers = json::array();
   if (!ice_servers.empty()) servers.push_back({{"urls", ice_servers}});
   const auto fallback_s = static_cast<double>(limits.interest_fallback.count()) / 1000.0;
   return json{{"ice_servers", servers},
+              {"turn_available", turn_available},
               {"limits",
                {{"max_message_chars", limits.max_message_chars},
                 {"max_interests", limits.max_interests},

@@ -35,6 +35,8 @@ const rest_router::route rest_router::routes[] = {
     {"/next", http::verb::post, command_type::next, &rest_router::on_chat_command},
     {"/receive", http::verb::post, command_type::receive, &rest_router::on_receive},
     {"/disconnect", http::verb::post, command_type::disconnect, &rest_router::on_disconnect},
+    {"/turn_credentials", http::verb::post, command_type::turn_credentials,
+     &rest_router::on_turn_credentials},
 };
 
 rest_router::rest_router(boost::asio::io_context& ioc, chat_service& chats,
@@ -46,7 +48,8 @@ rest_router::rest_router(boost::asio::io_context& ioc, chat_service& chats,
       connections_(connections),
       stats_(stats),
       settings_(std::move(settings)),
-      config_body_(server_messages::config_body(settings_.ice_servers, settings_.limits)) {}
+      config_body_(server_messages::config_body(settings_.ice_servers, settings_.limits,
+                                                chats_.turn_available())) {}
 
 const rest_router::route* rest_router::find(std::string_view path) noexcept {
   for (const auto& r : routes) {
@@ -173,6 +176,13 @@ void rest_router::on_disconnect(call& c) {
   const auto result = chats_.handle(c.caller, std::move(c.command));
   if (result.refused) return fail(c, *result.refused);
   answer(c, http::status::ok, server_messages::disconnected_body());
+}
+
+void rest_router::on_turn_credentials(call& c) {
+  auto grant = chats_.turn_credentials(*c.caller, c.command);
+  if (auto* f = std::get_if<failure>(&grant)) return fail(c, *f);
+  answer(c, http::status::ok,
+         server_messages::turn_body(chats_.view(*c.caller)->chat_id, std::get<turn_grant>(grant)));
 }
 
 void rest_router::on_receive(call& c) {

@@ -70,6 +70,8 @@ private:
   void on_chat_command(call& c);
   void on_receive(call& c);
   void on_disconnect(call& c);
+  /// Fresh TURN credentials, for a participant in a video chat only.
+  void on_turn_credentials(call& c);
 
   boost::asio::io_context& ioc_;
   chat_service& chats_;

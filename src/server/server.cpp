@@ -18,6 +18,7 @@
 #include "metrics.hpp"
 #include "origin_policy.hpp"
 #include "parley/app/chat_service.hpp"
+#include "parley/turn/turn_credentials.hpp"
 #include "rest_router.hpp"
 #include "static_files.hpp"
 #include "websocket_connection.hpp"
@@ -44,6 +45,30 @@ std::size_t raise_file_limit() {
     getrlimit(RLIMIT_NOFILE, &limit);
   }
   return static_cast<std::size_t>(limit.rlim_cur);
+}
+
+/// TURN credentials from the real clock, each with a fresh random opaque id
+/// (64 bits: nothing that names the participant).
+class system_turn_source final : public turn_source {
+public:
+  explicit system_turn_source(const config& cfg)
+      : credentials_(cfg.turn_urls, cfg.turn_secret, cfg.turn_ttl) {}
+
+  turn_grant issue() override {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return credentials_.issue(now, ids_.make(8));
+  }
+
+private:
+  turn_credentials credentials_;
+  random_token_source ids_;
+};
+
+std::unique_ptr<system_turn_source> turn_source_of(const config& cfg) {
+  if (cfg.turn_urls.empty()) return nullptr;
+  return std::make_unique<system_turn_source>(cfg);
 }
 
 http_settings http_settings_of(const config& cfg) {
@@ -76,7 +101,8 @@ rest_settings rest_settings_of(const config& cfg) {
 struct server::impl {
   explicit impl(const config& settings)
       : cfg(settings),
-        chats(cfg.chat, clock, tokens),
+        turn(turn_source_of(cfg)),
+        chats(cfg.chat, clock, tokens, turn.get()),
         origins(cfg.allowed_origins, cfg.cors_origins),
         files(cfg.web_root),
         http(http_settings_of(cfg)),
@@ -160,6 +186,7 @@ struct server::impl {
   const config cfg;
   system_time_source clock;
   random_token_source tokens;
+  std::unique_ptr<system_turn_source> turn;  ///< none without TURN_URLS
   chat_service chats;
   origin_policy origins;
   static_files files;
@@ -205,6 +232,16 @@ void server::open() {
   i.connections.set_limit(cfg.max_connections != 0 ? std::min(cfg.max_connections, derived_cap)
                                                     : derived_cap);
   spdlog::info("open-file limit {}; at most {} connections", file_limit, i.connections.limit());
+  if (!cfg.turn_urls.empty()) {
+    // The URLs and lifetime only: the secret is never logged.
+    std::string urls;
+    for (const auto& url : cfg.turn_urls) urls += (urls.empty() ? "" : ", ") + url;
+    spdlog::info("TURN relay {} for video chats; credentials valid {} s", urls,
+                 cfg.turn_ttl.count());
+    if (cfg.turn_secret.size() < 16) {
+      spdlog::warn("TURN_SECRET is shorter than 16 characters: use a long random secret");
+    }
+  }
   if (!i.files.available()) {
     spdlog::warn("web client not found at WEB_ROOT '{}': serving the API only", cfg.web_root);
   } else {

@@ -73,6 +73,103 @@ protected:
   std::string chat_of(const connected& c) const { return std::string(chats.view(c.id)->chat_id); }
 };
 
+/// Numbered grants, so a test sees how many were issued.
+class fake_turn_source final : public turn_source {
+public:
+  turn_grant issue() override {
+    ++issued;
+    return {{"turn:127.0.0.1:3478"}, "1000:id" + std::to_string(issued), "cred", 600};
+  }
+  int issued = 0;
+};
+
+class ChatServiceWithTurn : public ChatService {
+protected:
+  fake_turn_source turn;
+  chat_service chats_turn{chat_limits{}, clock, tokens, &turn};
+  void start_t(connected& c, chat_type type) {
+    if (c.id == 0) c.id = chats_turn.open(c.channel);
+    c.id = chats_turn.handle(c.id, c.channel, command(start_command{type, {}}));
+  }
+};
+
+TEST_F(ChatServiceWithTurn, VideoMatchesCarryCredentialsOnBothSides) {
+  connected a, b;
+  start_t(a, chat_type::video);
+  start_t(b, chat_type::video);
+  const auto ma = a.channel.of_type("matched");
+  const auto mb = b.channel.of_type("matched");
+  ASSERT_EQ(ma.size(), 1u);
+  ASSERT_EQ(mb.size(), 1u);
+  ASSERT_TRUE(ma[0].contains("turn"));
+  ASSERT_TRUE(mb[0].contains("turn"));
+  EXPECT_NE(ma[0]["turn"]["username"], mb[0]["turn"]["username"]);  // one grant each
+  EXPECT_EQ(turn.issued, 2);
+  EXPECT_TRUE(chats_turn.turn_available());
+}
+
+TEST_F(ChatServiceWithTurn, TextChatsAndUnmatchedUsersGetNone) {
+  connected a, b, c;
+  start_t(a, chat_type::text);
+  start_t(b, chat_type::text);
+  ASSERT_EQ(a.channel.of_type("matched").size(), 1u);
+  EXPECT_FALSE(a.channel.of_type("matched")[0].contains("turn"));
+  EXPECT_FALSE(b.channel.of_type("matched")[0].contains("turn"));
+  // Asking is refused: in a text chat, while waiting, and when idle.
+  chats_turn.handle(a.id, a.channel, command(turn_credentials_command{}));
+  EXPECT_EQ(a.channel.last()["code"], "not_matched");
+  start_t(c, chat_type::video);
+  chats_turn.handle(c.id, c.channel, command(turn_credentials_command{}));
+  EXPECT_EQ(c.channel.last()["code"], "not_matched");
+  connected idle;
+  idle.id = chats_turn.open(idle.channel);
+  chats_turn.handle(idle.id, idle.channel, command(turn_credentials_command{}));
+  EXPECT_EQ(idle.channel.last()["code"], "not_matched");
+  EXPECT_EQ(turn.issued, 0);
+}
+
+TEST_F(ChatServiceWithTurn, FreshCredentialsDuringAVideoChatOnly) {
+  connected a, b;
+  start_t(a, chat_type::video);
+  start_t(b, chat_type::video);
+  const auto chat = std::string(chats_turn.view(a.id)->chat_id);
+  chats_turn.handle(a.id, a.channel, command(turn_credentials_command{}, chat));
+  EXPECT_EQ(a.channel.last()["type"], "turn_credentials");
+  EXPECT_EQ(a.channel.last()["session_id"], chat);
+  EXPECT_EQ(a.channel.last()["turn"]["username"], "1000:id3");
+  chats_turn.handle(a.id, a.channel, command(turn_credentials_command{}, "another-chat"));
+  EXPECT_EQ(a.channel.last()["code"], "session_mismatch");
+  // Once the partner has left, no more.
+  chats_turn.handle(b.id, b.channel, command(stop_command{}));
+  chats_turn.handle(a.id, a.channel, command(turn_credentials_command{}));
+  EXPECT_EQ(a.channel.last()["code"], "not_matched");
+  EXPECT_EQ(turn.issued, 3);
+}
+
+TEST_F(ChatServiceWithTurn, RestReceiveCarriesThemWhileTheChatLasts) {
+  const auto a = chats_turn.handle(std::nullopt, command(start_command{chat_type::video, {}})).caller;
+  const auto b = chats_turn.handle(std::nullopt, command(start_command{chat_type::video, {}})).caller;
+  auto body = json::parse(*chats_turn.receive_body(a, 0));
+  ASSERT_EQ(body["events"][0]["type"], "matched");
+  EXPECT_TRUE(body["events"][0].contains("turn"));
+  auto grant = chats_turn.turn_credentials(b, command(turn_credentials_command{}));
+  ASSERT_TRUE(std::holds_alternative<turn_grant>(grant));
+  chats_turn.handle(b, command(disconnect_command{}));
+  // The chat is over: the replayed match no longer carries credentials.
+  body = json::parse(*chats_turn.receive_body(a, 0));
+  EXPECT_FALSE(body["events"][0].contains("turn"));
+}
+
+TEST_F(ChatService, WithoutTurnNothingIsOfferedAndAskingIsNotFound) {
+  connected a, b;
+  start(a, chat_type::video);
+  start(b, chat_type::video);
+  EXPECT_FALSE(a.channel.of_type("matched")[0].contains("turn"));
+  chats.handle(a.id, a.channel, command(turn_credentials_command{}));
+  EXPECT_EQ(a.channel.last()["code"], "not_found");
+  EXPECT_FALSE(chats.turn_available());
+}
+
 TEST_F(ChatService, OpenSaysHelloWithAFreshIdentity) {
   fake_channel ch;
   const auto id = chats.open(ch);

@@ -96,6 +96,13 @@ const std::vector<setting_probe>& probes() {
        [](const config& c) { return c.trusted_proxies == list{"10.0.0.1"}; }},
       {"ICE_SERVERS", "stun:stun.example.org:3478",
        [](const config& c) { return c.ice_servers == list{"stun:stun.example.org:3478"}; }},
+      {"TURN_URLS", "turn:turn.example.org:3478,turns:turn.example.org:5349",
+       [](const config& c) {
+         return c.turn_urls == list{"turn:turn.example.org:3478", "turns:turn.example.org:5349"};
+       }},
+      {"TURN_SECRET", "probe-secret-value",
+       [](const config& c) { return c.turn_secret == "probe-secret-value"; }},
+      {"TURN_TTL_S", "3600", [](const config& c) { return c.turn_ttl == 3600s; }},
       {"MAX_BODY_BYTES", "1000", [](const config& c) { return c.max_body_bytes == 1000; }},
       {"MAX_FRAME_BYTES", "2000", [](const config& c) { return c.max_frame_bytes == 2000; }},
       {"MAX_TEXT_CHARS", "77", [](const config& c) { return c.chat.max_text_chars == 77; }},
@@ -123,6 +130,13 @@ const std::vector<setting_probe>& probes() {
       {"SHUTDOWN_GRACE_S", "0.25", [](const config& c) { return c.shutdown_grace == 250ms; }},
   };
   return all;
+}
+
+/// TURN_URLS needs TURN_SECRET: a process that has one, so each probe stands alone.
+fake_process with_turn_secret() {
+  fake_process p;
+  p.env["TURN_SECRET"] = "companion-secret";
+  return p;
 }
 
 /// `PORT` -> `--port`, `MAX_BODY_BYTES` -> `--max-body-bytes`.
@@ -153,6 +167,9 @@ void expect_same(const config& a, const config& b) {
   EXPECT_EQ(a.allowed_origins, b.allowed_origins);
   EXPECT_EQ(a.trusted_proxies, b.trusted_proxies);
   EXPECT_EQ(a.ice_servers, b.ice_servers);
+  EXPECT_EQ(a.turn_urls, b.turn_urls);
+  EXPECT_EQ(a.turn_secret, b.turn_secret);
+  EXPECT_EQ(a.turn_ttl, b.turn_ttl);
   EXPECT_EQ(a.max_body_bytes, b.max_body_bytes);
   EXPECT_EQ(a.max_frame_bytes, b.max_frame_bytes);
   EXPECT_EQ(a.ws_send_queue_bytes, b.ws_send_queue_bytes);
@@ -282,7 +299,7 @@ TEST(Config, EqualsValueMayContainEquals) {
 TEST(Config, EverySettingReachesItsFieldFromTheEnvironment) {
   for (const auto& probe : probes()) {
     SCOPED_TRACE(probe.name);
-    fake_process p;
+    fake_process p = with_turn_secret();
     p.env[probe.name] = probe.value;
     EXPECT_TRUE(probe.applied(load_ok(p)));
   }
@@ -291,7 +308,7 @@ TEST(Config, EverySettingReachesItsFieldFromTheEnvironment) {
 TEST(Config, EverySettingReachesItsFieldFromItsKebabCaseFlag) {
   for (const auto& probe : probes()) {
     SCOPED_TRACE(probe.name);
-    fake_process p;
+    fake_process p = with_turn_secret();
     p.args = {flag_of(probe.name), probe.value};
     EXPECT_TRUE(probe.applied(load_ok(p)));
   }
@@ -301,7 +318,8 @@ TEST(Config, EverySettingReachesItsFieldFromDotEnv) {
   for (const auto& probe : probes()) {
     SCOPED_TRACE(probe.name);
     fake_process p;
-    p.files[".env"] = std::string(probe.name) + "=" + probe.value + "\n";
+    // The companion secret first, so that the probe's own line wins.
+    p.files[".env"] = "TURN_SECRET=companion-secret\n" + std::string(probe.name) + "=" + probe.value + "\n";
     EXPECT_TRUE(probe.applied(load_ok(p)));
   }
 }
@@ -589,6 +607,59 @@ TEST(Config, EnvExampleLoadsAsTheDefaults) {
   fake_process p;
   p.files[".env"] = config_env_example();
   expect_same(load_ok(p), config{});
+}
+
+// --- TURN ----------------------------------------------------------------------
+
+TEST(Config, TurnDefaultsOutlastALongChat) {
+  const config c;
+  EXPECT_TRUE(c.turn_urls.empty());
+  EXPECT_TRUE(c.turn_secret.empty());
+  EXPECT_EQ(c.turn_ttl, 6h);
+}
+
+TEST(Config, TurnUrlsNeedTheSecret) {
+  fake_process p;
+  p.env["TURN_URLS"] = "turn:turn.example.org:3478";
+  EXPECT_EQ(load_error(p), "TURN_URLS needs TURN_SECRET (coturn's static-auth-secret)");
+  p.env["TURN_SECRET"] = "x";
+  EXPECT_EQ(load_ok(p).turn_urls, list{"turn:turn.example.org:3478"});
+}
+
+TEST(Config, TurnUrlsMustBeTurnUrls) {
+  auto error = with_env("TURN_URLS", "stun:stun.example.org");
+  EXPECT_TRUE(contains(error, "TURN_URLS")) << error;
+  EXPECT_TRUE(contains(error, "expected turn: or turns: URLs")) << error;
+}
+
+TEST(Config, TurnTtlHasARange) {
+  EXPECT_TRUE(contains(with_env("TURN_TTL_S", "59"), "from 60 to 604800"));
+  EXPECT_TRUE(contains(with_env("TURN_TTL_S", "604801"), "from 60 to 604800"));
+  EXPECT_TRUE(contains(with_env("TURN_TTL_S", "1h"), "TURN_TTL_S"));
+  fake_process p;
+  p.env["TURN_TTL_S"] = "604800";
+  EXPECT_EQ(load_ok(p).turn_ttl, 604800s);
+}
+
+TEST(Config, TurnSecretIsNeverShown) {
+  // The secret comes with a companion error: it must not be echoed anywhere.
+  fake_process p;
+  p.env["TURN_SECRET"] = "very-secret-value-123";
+  p.env["TURN_TTL_S"] = "5";
+  const auto error = load_error(p);
+  EXPECT_FALSE(contains(error, "very-secret-value-123")) << error;
+  EXPECT_FALSE(contains(config_help(), "very-secret-value-123"));
+  EXPECT_FALSE(contains(config_env_example(), "very-secret-value-123"));
+  EXPECT_TRUE(contains(config_env_example(), "\nTURN_SECRET=\n"));
+}
+
+TEST(Config, TurnSecretIsHiddenInItsOwnError) {
+  // The only way TURN_SECRET's own value could be refused is a broken flag;
+  // whatever the error, it names the setting, not the value.
+  fake_process p;
+  p.args = {"--turn-secret"};
+  const auto error = load_error(p);
+  EXPECT_EQ(error, "--turn-secret needs a value");
 }
 
 TEST(Config, CommittedEnvExampleIsTheGeneratedOne) {

@@ -106,6 +106,35 @@ describe('docker-compose.yml', { skip: hasCompose ? false : 'docker-compose is n
     assert.equal(r.doc.services.parley.environment.TRUSTED_PROXIES, nginx.networks.parley_net.ipv4_address);
   });
 
+  test('coturn: Debian\'s package, turnserver.conf, the secret from .env, TURN and relay ports published', async () => {
+    const r = await composeConfig();
+    assert.equal(r.code, 0, r.stderr);
+    const { coturn } = r.doc.services;
+    assert.ok(coturn, 'service coturn');
+    assert.equal(coturn.build.dockerfile, 'coturn.Dockerfile');
+    const dockerfile = fs.readFileSync(path.join(dockerDir, 'coturn.Dockerfile'), 'utf8');
+    assert.match(dockerfile, /apt-get install[^\n]*\bcoturn\b/);
+    assert.ok(coturn.volumes.map(String).includes(`${path.join(dockerDir, 'turnserver.conf')}:/etc/parley/turnserver.conf:ro`));
+    // TURN_SECRET comes from the same settings file as parley's, into a config copy on the tmpfs.
+    assert.ok('TURN_SECRET' in coturn.environment, 'TURN_SECRET from .env');
+    const command = [coturn.entrypoint, coturn.command].flat().join(' ');
+    assert.match(command, /static-auth-secret=\$\$?\{?TURN_SECRET/);
+    assert.match(command, /turnserver -c \/tmp\/turnserver\.conf/);
+    assert.equal(coturn.read_only, true);
+    assert.deepEqual(coturn.cap_drop, ['ALL']);
+    // The relay range published is exactly turnserver.conf's min-port..max-port.
+    const conf = fs.readFileSync(path.join(dockerDir, 'turnserver.conf'), 'utf8');
+    const setting = (name) => Number(new RegExp(`^${name}=(\\d+)$`, 'm').exec(conf)?.[1]);
+    const published = new Set(coturn.ports.map((p) => `${p.published}/${p.protocol ?? 'tcp'}`));
+    assert.ok(setting('max-port') > setting('min-port'), 'a relay port range');
+    for (let port = setting('min-port'); port <= setting('max-port'); port++) assert.ok(published.has(`${port}/udp`), `relay port ${port}/udp`);
+    assert.ok(published.has(`${setting('listening-port')}/udp`) && published.has(`${setting('listening-port')}/tcp`), 'TURN port');
+    // The compose network itself is in a denied range: the relay cannot reach parley or nginx.
+    assert.match(conf, /^denied-peer-ip=172\.16\.0\.0-172\.31\.255\.255$/m);
+    assert.doesNotMatch(conf, /^denied-peer-ip=.*(\/|#)/m, 'no CIDR and no trailing comment (coturn drops them)');
+    assert.doesNotMatch(conf, /^(allow-loopback-peers|static-auth-secret)/m);
+  });
+
   test('HTTPS on another host port moves the redirect target with it', async () => {
     const r = await composeConfig({ HTTPS_PORT: '8443', HTTP_PORT: '8080' });
     assert.equal(r.code, 0, r.stderr);

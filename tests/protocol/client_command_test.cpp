@@ -631,5 +631,14 @@ TEST(DecodeBody, NotAnObjectIsRefused) {
   EXPECT_EQ(body_refusal(command_type::next, "{").code, error_code::bad_request);
 }
 
+TEST(ClientCommand, TurnCredentialsOnBothTransports) {
+  EXPECT_TRUE(command<turn_credentials_command>(R"({"type":"turn_credentials"})"));
+  const auto rest = decode_body(command_type::turn_credentials, R"({"session_id":"ab"})", {});
+  ASSERT_TRUE(std::holds_alternative<client_command>(rest.command));
+  const auto& c = std::get<client_command>(rest.command);
+  EXPECT_TRUE(std::holds_alternative<turn_credentials_command>(c.body));
+  EXPECT_EQ(c.chat_id, "ab");
+}
+
 }  // namespace
 }  // namespace parley

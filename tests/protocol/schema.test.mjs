@@ -31,6 +31,7 @@ const restAnswers = {
   '/start': 'rest_started', '/start_video': 'rest_started', '/send': 'rest_state',
   '/signal': 'rest_state', '/typing': 'rest_state', '/next': 'rest_state',
   '/receive': 'rest_receive', '/disconnect': 'rest_disconnected',
+  '/turn_credentials': 'rest_turn_credentials',
 };
 
 test('the schema compiles in strict mode and every example is valid', () => {
@@ -56,6 +57,13 @@ test('the schema refuses what the server must never send', () => {
   assert.equal(client({ type: 'message', text: 'x'.repeat(2001) }), false);
   assert.equal(client({ type: 'start', interests: Array(11).fill('a') }), false);
   assert.equal(client({ type: 'receive' }), false);  // REST only
+  assert.ok(client({ type: 'turn_credentials' }));
+  // TURN credentials: well-formed only, and never a secret-looking extra field.
+  const turn = { urls: ['turn:t.example:3478'], username: '1795661600:00ff', credential: 'bcfuD9iP3bcMacx0ZkLw2nSlGvk=', ttl_s: 600 };
+  assert.ok(server({ type: 'turn_credentials', session_id: 'ab', turn }));
+  assert.equal(server({ type: 'turn_credentials', session_id: 'ab', turn: { ...turn, secret: 'x' } }), false);
+  assert.equal(server({ type: 'turn_credentials', session_id: 'ab', turn: { ...turn, urls: ['stun:s.example'] } }), false);
+  assert.equal(validator('rest_config')({ ice_servers: [], turn_available: true, turn, limits: {} }), false);
   assert.ok(client({ type: 'signal', data: { candidate: null }, session_id: 'ab' }));
 });
 
@@ -114,7 +122,7 @@ test('every message the server sent in the integration tests is valid', () => {
   });
   console.log(`validated ${lines.length} messages: websocket ${JSON.stringify(Object.fromEntries(wsTypes))}, rest ${JSON.stringify(Object.fromEntries(restDefs))}`);
   // A validator that saw nothing proves nothing: every message kind must have been seen.
-  for (const type of ['hello', 'waiting', 'resumed', 'online', 'error', 'matched', 'message', 'typing', 'signal', 'partner_left']) {
+  for (const type of ['hello', 'waiting', 'resumed', 'online', 'error', 'turn_credentials', 'matched', 'message', 'typing', 'signal', 'partner_left']) {
     assert.ok(wsTypes.get(type) > 0, `no ${type} frame in the wire log`);
   }
   for (const type of ['matched', 'message', 'typing', 'signal', 'partner_left']) {

@@ -96,13 +96,58 @@ TEST(ServerMessages, ConfigCarriesTheClientLimits) {
   limits.max_interest_chars = 32;
   limits.max_signal_bytes = 49152;
   limits.interest_fallback = std::chrono::milliseconds(2500);
-  const auto j = json::parse(server_messages::config_body({"stun:a", "stun:b"}, limits));
+  const auto j = json::parse(server_messages::config_body({"stun:a", "stun:b"}, limits, false));
   EXPECT_EQ(j["ice_servers"], json::parse(R"([{"urls":["stun:a","stun:b"]}])"));
   EXPECT_EQ(j["limits"]["max_message_chars"], 2000);
   EXPECT_EQ(j["limits"]["max_interests"], 10);
   EXPECT_EQ(j["limits"]["max_interest_chars"], 32);
   EXPECT_DOUBLE_EQ(j["limits"]["interest_fallback_s"].get<double>(), 2.5);
-  EXPECT_EQ(json::parse(server_messages::config_body({}, limits))["ice_servers"], json::array());
+  EXPECT_EQ(json::parse(server_messages::config_body({}, limits, false))["ice_servers"], json::array());
+  EXPECT_EQ(j["turn_available"], false);
+  // Whether a relay exists, never its credentials.
+  const auto with_turn = json::parse(server_messages::config_body({}, limits, true));
+  EXPECT_EQ(with_turn["turn_available"], true);
+  EXPECT_EQ(with_turn["ice_servers"], json::array());
+}
+
+turn_grant sample_grant() {
+  return {{"turn:127.0.0.1:3478"}, "1795661600:0123456789abcdef", "bcfuD9iP3bcMacx0ZkLw2nSlGvk=", 21600};
+}
+
+TEST(ServerMessages, MatchedCarriesTurnCredentialsWhenGiven) {
+  const auto grant = sample_grant();
+  const auto j = whole(server_messages::event(
+      make(1, matched_event{"abc123", chat_type::video, false, {}}), &grant));
+  EXPECT_EQ(j["turn"], (json{{"urls", {"turn:127.0.0.1:3478"}},
+                             {"username", "1795661600:0123456789abcdef"},
+                             {"credential", "bcfuD9iP3bcMacx0ZkLw2nSlGvk="},
+                             {"ttl_s", 21600}}));
+  EXPECT_FALSE(whole(server_messages::event(
+                         make(1, matched_event{"abc123", chat_type::video, false, {}})))
+                   .contains("turn"));
+}
+
+TEST(ServerMessages, TurnCredentialsAnswers) {
+  const auto grant = sample_grant();
+  const auto ws = json::parse(server_messages::turn_credentials("abc123", grant));
+  EXPECT_EQ(ws["type"], "turn_credentials");
+  EXPECT_EQ(ws["session_id"], "abc123");
+  EXPECT_EQ(ws["turn"]["username"], grant.username);
+  const auto rest = json::parse(server_messages::turn_body("abc123", grant));
+  EXPECT_EQ(rest, (json{{"session_id", "abc123"}, {"turn", ws["turn"]}}));
+}
+
+TEST(ServerMessages, ReceiveBodyPutsTurnOnlyInTheCurrentChatsMatch) {
+  const auto grant = sample_grant();
+  const std::vector<event> events = {
+      make(1, matched_event{"old", chat_type::video, true, {}}),
+      make(2, partner_left_event{leave_reason::next}),
+      make(3, matched_event{"now", chat_type::video, true, {}}),
+  };
+  const participant_view p{"u1", participant_status::matched, chat_type::video, "now"};
+  const auto j = json::parse(server_messages::receive_body(p, events, 3, &grant));
+  EXPECT_FALSE(j["events"][0].contains("turn"));
+  EXPECT_EQ(j["events"][2]["turn"]["credential"], grant.credential);
 }
 
 }  // namespace

@@ -204,13 +204,16 @@ export function rtcReport(page) {
       if (s.type === 'inbound-rtp' && s.kind === 'video') out.inVideo = { framesDecoded: s.framesDecoded || 0, frameWidth: s.frameWidth || 0, ssrc: s.ssrc };
       if (s.type === 'inbound-rtp' && s.kind === 'audio') out.inAudio = { packetsReceived: s.packetsReceived || 0 };
       if (s.type === 'outbound-rtp' && s.kind === 'video') out.outVideoSsrc = s.ssrc;
-      if (s.type === 'local-candidate') out.localCandidates.push(s.address || s.ip || '');
+      if (s.type === 'local-candidate') {
+        out.localCandidates.push(s.address || s.ip || '');
+        (out.localCandidateTypes ||= []).push(s.candidateType);
+      }
       if (s.type === 'transport' && s.selectedCandidatePairId) {
         const p = byId.get(s.selectedCandidatePairId);
         if (p) {
           const l = byId.get(p.localCandidateId) || {};
           const r = byId.get(p.remoteCandidateId) || {};
-          out.pair = { state: p.state, nominated: !!p.nominated, local: l.address || l.ip, remote: r.address || r.ip, protocol: l.protocol };
+          out.pair = { state: p.state, nominated: !!p.nominated, local: l.address || l.ip, remote: r.address || r.ip, protocol: l.protocol, localType: l.candidateType, remoteType: r.candidateType };
         }
       }
     });
@@ -323,4 +326,69 @@ export function dataChannelStats(page) {
     });
     return out;
   });
+
+/** A free UDP port on 127.0.0.1 whose next `span` ports are free too (for coturn's relay range). */
+async function freeUdpRange(span) {
+  const dgram = await import('node:dgram');
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 30000);
+    const sockets = [];
+    let ok = true;
+    for (let p = base; p <= base + span && ok; p++) {
+      const sock = dgram.createSocket('udp4');
+      ok = await new Promise((resolve) => {
+        sock.once('error', () => resolve(false));
+        sock.bind(p, '127.0.0.1', () => resolve(true));
+      });
+      sockets.push(sock);
+    }
+    await Promise.all(sockets.map((s) => new Promise((r) => { try { s.close(r); } catch { r(); } })));
+    if (ok) return base;
+  }
+  throw new Error('no free UDP port range for coturn');
+}
+
+/**
+ * Debian's coturn (turnserver) on 127.0.0.1 with the TURN REST API's shared secret, as in
+ * shared/notes/coturn.md; it runs in the test's own network namespace. Stopped by stop().
+ */
+export async function startCoturn({ tmp, secret }) {
+  const base = await freeUdpRange(40);
+  const dir = path.join(tmp, 'coturn');
+  await mkdir(dir, { recursive: true });
+  const conf = [
+    'listening-ip=127.0.0.1', 'relay-ip=127.0.0.1', `listening-port=${base}`,
+    `min-port=${base + 1}`, `max-port=${base + 40}`, 'use-auth-secret', `static-auth-secret=${secret}`,
+    'realm=parley.test', 'allow-loopback-peers', 'no-cli', 'no-tls', 'no-dtls', 'no-tcp', 'relay-threads=1',
+    `userdb=${dir}/turndb`, `pidfile=${dir}/turnserver.pid`, `log-file=${dir}/turnserver.log`, 'simple-log', 'no-stdout-log',
+  ].join('\n') + '\n';
+  await writeFile(path.join(dir, 'turnserver.conf'), conf);
+  const child = spawn('turnserver', ['-c', path.join(dir, 'turnserver.conf')], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', (code, sig) => resolve({ code, sig })));
+  let spawnError = null;
+  child.once('error', (err) => (spawnError = err));
+  // Listening once the port is taken.
+  const dgram = await import('node:dgram');
+  await until('coturn listening', async () => {
+    if (spawnError) throw new Error(`cannot run turnserver (apt-get install coturn): ${spawnError.message}`);
+    if (child.exitCode !== null) throw new Error(`turnserver exited with ${child.exitCode}`);
+    const sock = dgram.createSocket('udp4');
+    const free = await new Promise((resolve) => {
+      sock.once('error', () => resolve(false));
+      sock.bind(base, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise((r) => sock.close(r));
+    return !free;
+  }, { timeout: 10_000, every: 100 });
+  return {
+    port: base,
+    url: `turn:127.0.0.1:${base}?transport=udp`,
+    logDir: dir,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "parley/app/participant_channel.hpp"
+#include "parley/app/turn_source.hpp"
 #include "parley/core/chat_limits.hpp"
 #include "parley/core/failure.hpp"
 #include "parley/core/outbox.hpp"
@@ -32,7 +33,9 @@ namespace parley {
 */
 class chat_service {
 public:
-  chat_service(chat_limits limits, const time_source& clock, token_source& tokens);
+  /// `turn`: where TURN credentials come from; none when no relay is configured.
+  chat_service(chat_limits limits, const time_source& clock, token_source& tokens,
+               turn_source* turn = nullptr);
   chat_service(const chat_service&) = delete;
   chat_service& operator=(const chat_service&) = delete;
 
@@ -72,6 +75,13 @@ public:
 
   // --- Both
 
+  /// Fresh TURN credentials for `who` (the `turn_credentials` command, on
+  /// either transport): only while it is matched in a video chat, and only
+  /// when a relay is configured (else not_found). `command` may name the chat.
+  std::variant<turn_grant, failure> turn_credentials(participant_id who,
+                                                     const client_command& command);
+  bool turn_available() const noexcept { return turn_ != nullptr; }
+
   /// What answers say about `who`; nullopt when it is gone.
   std::optional<participant_view> view(participant_id who) const;
   /// The token of `who` (for the /start answer only).
@@ -95,10 +105,14 @@ private:
   void flush();
   void dispatch(occurrence& o);
   void push(participant_id to, participant_channel& channel, const event& e);
+  /// The credentials the `matched` event `e` of `p` carries: only for the
+  /// video chat `p` is in now, when TURN is configured.
+  std::optional<turn_grant> turn_for(const participant& p, const event& e) const;
   void wake_waiters(participant_id who);
   participant_channel* channel_of(participant_id who) const;
 
   switchboard board_;
+  turn_source* turn_ = nullptr;
   outbox batch_;  ///< what flush() is delivering now
   std::unordered_map<participant_id, participant_channel*> channels_;
   std::unordered_multimap<participant_id, event_waiter*> waiters_;

@@ -30,6 +30,13 @@ struct config {
   std::vector<std::string> trusted_proxies;
   /// STUN/TURN URLs handed to browsers by GET /config.
   std::vector<std::string> ice_servers;
+  /// TURN relay URLs (turn:/turns:); their credentials go only to participants
+  /// matched in a video chat.
+  std::vector<std::string> turn_urls;
+  /// coturn's static-auth-secret; never shown (help, errors, logs, answers).
+  std::string turn_secret;
+  /// Lifetime of the TURN credentials handed out.
+  std::chrono::seconds turn_ttl{6 * 3600};
 
   std::size_t max_body_bytes = 64 * 1024;
   std::size_t max_frame_bytes = 64 * 1024;

@@ -42,10 +42,13 @@ struct receive_command {
   std::chrono::milliseconds wait{0};  ///< as asked, before RECEIVE_MAX_WAIT_S
 };
 struct disconnect_command {};
+/// Fresh TURN credentials for the video chat the caller is in.
+struct turn_credentials_command {};
 
 using command_body =
     std::variant<start_command, resume_command, message_command, typing_command, signal_command,
-                 next_command, stop_command, receive_command, disconnect_command>;
+                 next_command, stop_command, receive_command, disconnect_command,
+                 turn_credentials_command>;
 
 /// A decoded command and what every command may carry besides its own fields.
 struct client_command {
@@ -55,10 +58,19 @@ struct client_command {
 };
 
 /// The commands a REST route stands for (the WebSocket names them in `type`).
-enum class command_type { start, message, typing, signal, next, receive, disconnect };
+enum class command_type {
+  start,
+  message,
+  typing,
+  signal,
+  next,
+  receive,
+  disconnect,
+  turn_credentials
+};
 
 /// Decodes one WebSocket text frame: a JSON object whose `type` is one of
-/// start, resume, message, typing, signal, next, stop.
+/// start, resume, message, typing, signal, next, stop, turn_credentials.
 std::variant<client_command, failure> decode_frame(std::string_view frame,
                                                    const chat_limits& limits);
 

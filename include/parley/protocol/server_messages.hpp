@@ -12,6 +12,7 @@
 #include "parley/core/failure.hpp"
 #include "parley/core/participant.hpp"
 #include "parley/protocol/encoded_message.hpp"
+#include "parley/turn/turn_grant.hpp"
 
 namespace parley {
 
@@ -39,8 +40,9 @@ struct client_limits {
 /// defines each one. Events are serialised here and nowhere else.
 namespace server_messages {
 
-// Events of a participant's mailbox (both transports).
-encoded_message event(const parley::event& e);
+// Events of a participant's mailbox (both transports). `turn`: the TURN
+// credentials a `matched` event carries (video chats with TURN_URLS only).
+encoded_message event(const parley::event& e, const turn_grant* turn = nullptr);
 
 // WebSocket messages outside the mailbox.
 std::string hello(std::string_view user_id, std::string_view token, std::size_t online);
@@ -48,6 +50,8 @@ std::string waiting(chat_type type);
 std::string resumed(const participant_view& p);
 std::string online(std::size_t count);
 std::string error(const failure& f);
+/// The answer to `turn_credentials`: fresh credentials for chat `chat_id`.
+std::string turn_credentials(std::string_view chat_id, const turn_grant& turn);
 
 // REST answers.
 std::string error_body(const failure& f);
@@ -55,9 +59,12 @@ std::string error_body(const failure& f);
 std::string state_body(const participant_view& p);
 /// `/start`, `/start_video`: the identity and its state.
 std::string started_body(const participant_view& p, std::string_view token);
-/// `/receive`: the state and the events after `since`.
+/// `/receive`: the state and the events after `since`. `turn` goes into the
+/// `matched` event of the chat `p` is in (if any).
 std::string receive_body(const participant_view& p, const std::vector<parley::event>& events,
-                         std::uint64_t next);
+                         std::uint64_t next, const turn_grant* turn = nullptr);
+/// `POST /turn_credentials`: `{"session_id","turn"}`.
+std::string turn_body(std::string_view chat_id, const turn_grant& turn);
 std::string disconnected_body();
 /// `GET /health` (and `GET /` for clients that do not ask for HTML).
 struct health_figures {
@@ -68,7 +75,10 @@ struct health_figures {
   std::size_t chats = 0;
 };
 std::string health_body(const health_figures& figures);
-std::string config_body(const std::vector<std::string>& ice_servers, const client_limits& limits);
+/// `turn_available`: a TURN relay is configured (its credentials come with a
+/// video match, never here).
+std::string config_body(const std::vector<std::string>& ice_servers, const client_limits& limits,
+                        bool turn_available);
 
 }  // namespace server_messages
 }  // namespace parley

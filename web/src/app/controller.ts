@@ -9,8 +9,11 @@ import {
   parseHealthOnline,
   parseIceConfig,
   parseServerMessage,
+  parseTurnAvailable,
+  turnRefreshDelayMs,
   wsUrl,
   type IceServer,
+  type TurnCredentials,
 } from '../chat/protocol';
 import { ReconnectingSocket } from '../chat/socket';
 import { TypingNotifier } from '../chat/typing';
@@ -35,6 +38,10 @@ export interface ViewState {
   dataSaver: boolean;
   /** The browser says it is offline and the server can't be reached. */
   offline: boolean;
+  /** "Hide my IP address" is on (remembered on this device). */
+  hideIp: boolean;
+  /** The server has a TURN relay (GET /config); null until it has answered. */
+  turnAvailable: boolean | null;
 }
 
 const SETTINGS_KEY = 'parley.settings';
@@ -66,6 +73,17 @@ function saveSettings(v: StoredSettings): void {
 export interface FileStats {
   binaryBytesReceived: number;
   received: Array<{ name: string; blob: Blob }>;
+}
+
+/** Where "Hide my IP address" is remembered. */
+export const HIDE_IP_KEY = 'parley.hideIp';
+
+function readHideIp(): boolean {
+  try {
+    return window.localStorage.getItem(HIDE_IP_KEY) === '1';
+  } catch {
+    return false;
+  }
 }
 
 declare global {
@@ -117,6 +135,9 @@ export class Controller {
   private readonly titleFlash = new TitleFlash(document);
   private lastLogId = 0;
   private nextFileId = 1;
+  private hideIp = readHideIp();
+  private turnAvailable: boolean | null = null;
+  private turnTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor() {
     this.snapshot = this.buildSnapshot();
@@ -233,6 +254,8 @@ export class Controller {
       canShareScreen: typeof navigator.mediaDevices?.getDisplayMedia === 'function',
       dataSaver: this.settings.dataSaver,
       offline: this.isOffline,
+      hideIp: this.hideIp,
+      turnAvailable: this.turnAvailable,
     };
   }
 
@@ -366,6 +389,16 @@ export class Controller {
     this.emit();
   }
 
+  setHideIp(on: boolean): void {
+    this.hideIp = on;
+    try {
+      window.localStorage.setItem(HIDE_IP_KEY, on ? '1' : '0');
+    } catch {
+      /* private mode: remembered for this page only */
+    }
+    this.emit();
+  }
+
   toggleMic(): void {
     this.micOn = !this.micOn;
     this.localStream?.getAudioTracks().forEach((t) => (t.enabled = this.micOn));
@@ -434,7 +467,13 @@ export class Controller {
         this.releaseMedia();
         return;
       case 'peer/open':
-        this.openPeer(effect.sessionId, effect.initiator, effect.media);
+        this.openPeer(effect.sessionId, effect.initiator, effect.media, effect.turn);
+        return;
+      case 'peer/turn':
+        if (this.peer && this.peer.sessionId === effect.sessionId) {
+          this.peer.updateTurn(effect.turn);
+          this.scheduleTurnRefresh(effect.sessionId, effect.turn);
+        }
         return;
       case 'peer/signal':
         if (this.peer && this.peer.sessionId === effect.sessionId) this.peer.handleSignal(effect.data);
@@ -524,6 +563,7 @@ export class Controller {
     if (!this.iceServers) {
       this.iceServers = fetchJson('/config')
         .then((body) => {
+          this.turnAvailable = parseTurnAvailable(body);
           this.dispatch({ type: 'config', limits: parseClientLimits(body) });
           return parseIceConfig(body);
         })
@@ -560,13 +600,17 @@ export class Controller {
     this.camOn = true;
   }
 
-  private openPeer(sessionId: string, initiator: boolean, media: boolean): void {
+  private openPeer(sessionId: string, initiator: boolean, media: boolean, turn?: TurnCredentials): void {
     this.closePeer();
     const peer = new PeerSession({
       sessionId,
       initiator,
       media,
       iceServers: this.loadIceServers(),
+      turn,
+      // Hiding the IP is a promise to the user: relay only, whatever the server sent.
+      // (When the server said it has no relay, the option shows as unavailable and is off.)
+      relayOnly: this.hideIp && this.turnAvailable !== false,
       localStream: media ? this.localStream : null,
       callbacks: {
         dataChannel: (channel) => {
@@ -574,7 +618,7 @@ export class Controller {
         },
         // Everything is tagged with the session: a late event of an old chat is dropped.
         signal: (data) => this.dispatch({ type: 'rtc/signal', sessionId, data }),
-        state: (state) => this.dispatch({ type: 'rtc/state', sessionId, state }),
+        state: (state, relayed) => this.dispatch({ type: 'rtc/state', sessionId, state, relayed }),
         remoteStream: (stream) => {
           if (this.peer !== peer) return;
           this.remoteStream = stream;
@@ -585,9 +629,21 @@ export class Controller {
     });
     this.peer = peer;
     if (media && this.settings.dataSaver) void peer.setVideoCap(DATA_SAVER);
+    if (turn) this.scheduleTurnRefresh(sessionId, turn);
+  }
+
+  /** Asks for fresh TURN credentials before these run out (a chat that outlives them). */
+  private scheduleTurnRefresh(sessionId: string, turn: TurnCredentials): void {
+    if (this.turnTimer) clearTimeout(this.turnTimer);
+    this.turnTimer = setTimeout(() => {
+      this.turnTimer = null;
+      this.dispatch({ type: 'turn/refresh', sessionId });
+    }, turnRefreshDelayMs(turn.ttl_s));
   }
 
   private closePeer(): void {
+    if (this.turnTimer) clearTimeout(this.turnTimer);
+    this.turnTimer = null;
     if (this.files) {
       this.fileStats.binaryBytesReceived += this.files.binaryBytesReceived;
       this.files.close();

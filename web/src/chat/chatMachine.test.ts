@@ -840,3 +840,42 @@ describe('file sharing in a text chat asks both users for a direct connection', 
     expect(r.effects).toEqual([{ kind: 'file/forget', id: 'f1' }]);
   });
 });
+
+describe('TURN relay', () => {
+  const turn = { urls: ['turn:127.0.0.1:3478'], username: '1000:ab', credential: 'c1', ttl_s: 600 };
+  const videoMatched = (): Run => {
+    let s = run(initialState(), hello(), { type: 'ui/start', chatType: 'video', interests: [] }).state;
+    s = run(s, { type: 'media/ready', request: s.mediaRequest }).state;
+    return run(s, srv({ type: 'matched', seq: 1, session_id: 'v1', chat_type: 'video', initiator: true, common_interests: [], turn }));
+  };
+
+  it('the peer opens with the credentials of the match', () => {
+    expect(videoMatched().effects).toContainEqual({ kind: 'peer/open', sessionId: 'v1', initiator: true, media: true, turn });
+  });
+
+  it('asks for fresh credentials when told, only in that video chat', () => {
+    const s = videoMatched().state;
+    expect(sent(run(s, { type: 'turn/refresh', sessionId: 'v1' }).effects)).toEqual([{ type: 'turn_credentials' }]);
+    expect(sent(run(s, { type: 'turn/refresh', sessionId: 'old' }).effects)).toEqual([]);
+    expect(sent(run(textChat(), { type: 'turn/refresh', sessionId: 's1' }).effects)).toEqual([]);
+  });
+
+  it('hands fresh credentials of this chat to the peer', () => {
+    const s = videoMatched().state;
+    const fresh = { ...turn, username: '2000:cd' };
+    expect(run(s, srv({ type: 'turn_credentials', session_id: 'v1', turn: fresh })).effects).toEqual([
+      { kind: 'peer/turn', sessionId: 'v1', turn: fresh },
+    ]);
+    expect(run(s, srv({ type: 'turn_credentials', session_id: 'other', turn: fresh })).effects).toEqual([]);
+  });
+
+  it('the status says when the video goes through the relay', () => {
+    const s = videoMatched().state;
+    const relayed = run(s, { type: 'rtc/state', sessionId: 'v1', state: 'connected', relayed: true }).state;
+    expect(statusText(relayed)).toBe('Connected through the relay');
+    const direct = run(s, { type: 'rtc/state', sessionId: 'v1', state: 'connected', relayed: false }).state;
+    expect(statusText(direct)).toBe('Connected');
+    const again = run(relayed, { type: 'rtc/state', sessionId: 'v1', state: 'connecting' }).state;
+    expect(again.relayed).toBe(false);
+  });
+});

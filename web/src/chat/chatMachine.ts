@@ -17,6 +17,7 @@ import {
   type ClientMessage,
   type ErrorMsg,
   type ServerMessage,
+  type TurnCredentials,
 } from './protocol';
 
 export type Phase = 'landing' | 'media' | 'searching' | 'chatting' | 'ended';
@@ -138,6 +139,8 @@ export interface ChatState {
   /** Banner on the landing view: camera refused (text chat is offered), or an error. */
   notice: Notice | null;
   rtc: RtcStatus;
+  /** The video goes through the TURN relay (the selected ICE pair has a relay candidate). */
+  relayed: boolean;
   /** The longest message, from the server's limits. */
   maxChars: number;
   /** What the server accepts (GET /config); the defaults until it has answered. */
@@ -172,7 +175,9 @@ export type Action =
   | { type: 'ui/send'; text: string }
   | { type: 'ui/typing'; active: boolean }
   | { type: 'ui/dismissNotice' }
-  | { type: 'rtc/state'; sessionId: string; state: RtcStatus }
+  | { type: 'rtc/state'; sessionId: string; state: RtcStatus; relayed?: boolean }
+  /** The TURN credentials of this chat run out soon: ask the server for fresh ones. */
+  | { type: 'turn/refresh'; sessionId: string }
   | { type: 'rtc/signal'; sessionId: string; data: Record<string, unknown> }
   | { type: 'ui/escape' }
   | { type: 'ui/autoReroll'; on: boolean }
@@ -200,7 +205,9 @@ export type Effect =
   | { kind: 'send'; msg: ClientMessage }
   | { kind: 'media/acquire'; request: number }
   | { kind: 'media/release' }
-  | { kind: 'peer/open'; sessionId: string; initiator: boolean; media: boolean }
+  | { kind: 'peer/open'; sessionId: string; initiator: boolean; media: boolean; turn?: TurnCredentials }
+  /** Fresh TURN credentials for the open peer connection (the initiator restarts ICE). */
+  | { kind: 'peer/turn'; sessionId: string; turn: TurnCredentials }
   | { kind: 'peer/signal'; sessionId: string; data: Record<string, unknown> }
   | { kind: 'peer/close' }
   | { kind: 'typing/reset' }
@@ -243,6 +250,7 @@ export function initialState(limits: ClientLimits = DEFAULT_LIMITS): ChatState {
     mediaRequest: 0,
     notice: null,
     rtc: 'new',
+    relayed: false,
     maxChars: limits.maxMessageChars,
     limits,
     stopConfirm: false,
@@ -307,6 +315,7 @@ class Builder {
       strangerTyping: false,
       selfTyping: false,
       rtc: 'new',
+      relayed: false,
     });
   }
   /** The chat is over but stays on screen until the user acts (Next or Stop). */
@@ -321,6 +330,7 @@ class Builder {
         strangerTyping: false,
         selfTyping: false,
         rtc: 'new',
+        relayed: false,
         stopConfirm: false,
         peerKind: 'none',
         channelOpen: false,
@@ -618,7 +628,8 @@ export function reduce(state: ChatState, action: Action): Step {
 
     case 'rtc/state': {
       if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
-      const b = new Builder(state).set({ rtc: action.state });
+      const relayed = action.relayed ?? (action.state === 'connected' ? state.relayed : false);
+      const b = new Builder(state).set({ rtc: action.state, relayed });
       // A text chat's direct connection that cannot be made: its waiting files can't go.
       if (action.state === 'failed' && state.peerKind === 'data') {
         for (const t of state.transfers) {
@@ -629,6 +640,12 @@ export function reduce(state: ChatState, action: Action): Step {
       }
       return b.done();
     }
+
+    case 'turn/refresh':
+      if (state.phase !== 'chatting' || state.chatType !== 'video' || action.sessionId !== state.sessionId) {
+        return unchanged(state);
+      }
+      return new Builder(state).send({ type: 'turn_credentials' }).done();
 
     case 'rtc/signal':
       if (state.phase !== 'chatting' || action.sessionId !== state.sessionId) return unchanged(state);
@@ -702,6 +719,7 @@ function onServer(state: ChatState, msg: ServerMessage): Step {
           sessionId: msg.session_id,
           initiator: msg.initiator,
           media: true,
+          turn: msg.turn,
         });
       }
       return b.done();
@@ -724,6 +742,10 @@ function onServer(state: ChatState, msg: ServerMessage): Step {
       if (state.peerKind === 'none') return b.done();
       return b.fx({ kind: 'peer/signal', sessionId: state.sessionId, data: msg.data }).done();
     }
+
+    case 'turn_credentials':
+      if (state.phase !== 'chatting' || state.chatType !== 'video' || msg.session_id !== state.sessionId) return b.done();
+      return b.fx({ kind: 'peer/turn', sessionId: msg.session_id, turn: msg.turn }).done();
 
     case 'partner_left':
       if (state.phase !== 'chatting') return b.done();
@@ -861,7 +883,7 @@ export function statusText(s: ChatState): string {
       return s.conn === 'connecting' ? 'Connecting to the server…' : 'Looking for someone…';
     case 'chatting':
       if (s.chatType !== 'video') return 'Connected';
-      if (s.rtc === 'connected') return 'Connected';
+      if (s.rtc === 'connected') return s.relayed ? 'Connected through the relay' : 'Connected';
       if (s.rtc === 'failed') return 'The video connection failed. Press Next to try someone else.';
       return 'Connecting…';
     case 'ended':

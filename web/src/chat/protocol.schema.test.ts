@@ -8,6 +8,7 @@ import {
   encodeClientMessage,
   HANDLED_ERROR_CODES,
   parseClientLimits,
+  parseTurnAvailable,
   validateServerMessage,
   type ClientMessage,
 } from './protocol';
@@ -46,6 +47,7 @@ describe('protocol.ts against docs/protocol.schema.json', () => {
       { type: 'signal', data: { sdp: { type: 'offer', sdp: 'v=0' }, session_id: 's1' } },
       { type: 'next' },
       { type: 'stop' },
+      { type: 'turn_credentials' },
     ];
     const v = validate('client_command');
     for (const c of commands) {
@@ -56,7 +58,7 @@ describe('protocol.ts against docs/protocol.schema.json', () => {
   it('the client understands every server message the schema defines, with the same fields', () => {
     const types = serverTypes();
     expect(types.sort()).toEqual(
-      ['error', 'hello', 'matched', 'message', 'online', 'partner_left', 'resumed', 'signal', 'typing', 'waiting'].sort(),
+      ['error', 'hello', 'matched', 'message', 'online', 'partner_left', 'resumed', 'signal', 'turn_credentials', 'typing', 'waiting'].sort(),
     );
     for (const type of types) {
       const examples: unknown[] = schema.$defs[type].examples ?? [];
@@ -68,6 +70,15 @@ describe('protocol.ts against docs/protocol.schema.json', () => {
         expect(Object.keys(parsed as object).sort()).toEqual(Object.keys(example as object).sort());
       }
     }
+  });
+
+  it('reads TURN credentials exactly as the schema defines them, and turn_available of /config', () => {
+    const example = schema.$defs.turn_credentials.examples[0];
+    const parsed = validateServerMessage(example);
+    expect(parsed).toEqual(example);
+    expect(Object.keys(schema.$defs.turn.properties).sort()).toEqual(Object.keys(example.turn).sort());
+    expect(parseTurnAvailable(schema.$defs.rest_config.examples[0])).toBe(false);
+    expect(parseTurnAvailable({ ...schema.$defs.rest_config.examples[0], turn_available: true })).toBe(true);
   });
 
   it('every error code the client reacts to is one the server can send', () => {

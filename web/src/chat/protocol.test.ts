@@ -8,6 +8,9 @@ import {
   parseHealthOnline,
   parseIceConfig,
   parseServerMessage,
+  parseTurn,
+  turnRefreshDelayMs,
+  validateServerMessage,
   wsUrl,
 } from './protocol';
 
@@ -155,5 +158,23 @@ describe('endpoints', () => {
   it('reads the online count from /health', () => {
     expect(parseHealthOnline({ status: 'ok', online: 4 })).toBe(4);
     expect(parseHealthOnline({ status: 'ok' })).toBeNull();
+  });
+});
+
+describe('TURN credentials', () => {
+  const turn = { urls: ['turn:t.example:3478', 'stun:not-turn'], username: '1000:ab', credential: 'c', ttl_s: 600 };
+  it('keeps only turn URLs and refuses incomplete credentials', () => {
+    expect(parseTurn(turn)).toEqual({ ...turn, urls: ['turn:t.example:3478'] });
+    expect(parseTurn({ ...turn, credential: 1 })).toBeNull();
+    expect(parseTurn({ ...turn, urls: ['stun:x'] })).toBeNull();
+    expect(parseTurn({ ...turn, ttl_s: 0 })).toBeNull();
+    const m = validateServerMessage({ type: 'matched', seq: 1, session_id: 'a', chat_type: 'video', initiator: true, common_interests: [], turn: { ...turn, ttl_s: 'x' } });
+    expect(m && 'turn' in m).toBe(false);
+  });
+  it('asks for fresh ones a minute before they expire, never sooner than 10 s', () => {
+    expect(turnRefreshDelayMs(21600)).toBe(21540_000);
+    expect(turnRefreshDelayMs(600)).toBe(540_000);
+    expect(turnRefreshDelayMs(60)).toBe(54_000);
+    expect(turnRefreshDelayMs(5)).toBe(10_000);
   });
 });

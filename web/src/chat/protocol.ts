@@ -57,6 +57,16 @@ export interface ResumedMsg {
   status: string;
   session_id: string | null;
 }
+/**
+ * Ephemeral TURN credentials (docs/protocol.md, "TURN relay credentials"): only in a
+ * video chat's `matched` event and in `turn_credentials` answers. Valid for `ttl_s`.
+ */
+export interface TurnCredentials {
+  urls: string[];
+  username: string;
+  credential: string;
+  ttl_s: number;
+}
 export interface MatchedMsg {
   type: 'matched';
   seq?: number;
@@ -64,6 +74,13 @@ export interface MatchedMsg {
   chat_type: ChatType;
   initiator: boolean;
   common_interests: string[];
+  /** Present only in a video chat when the server has a TURN relay. */
+  turn?: TurnCredentials;
+}
+export interface TurnCredentialsMsg {
+  type: 'turn_credentials';
+  session_id: string;
+  turn: TurnCredentials;
 }
 export interface MessageMsg {
   type: 'message';
@@ -104,6 +121,7 @@ export type ServerMessage =
   | TypingMsg
   | SignalMsg
   | PartnerLeftMsg
+  | TurnCredentialsMsg
   | ErrorMsg;
 
 type Obj = Record<string, unknown>;
@@ -120,6 +138,17 @@ function count(v: unknown): number | null {
 function chatType(v: unknown): ChatType | null {
   return v === 'text' || v === 'video' ? v : null;
 }
+/** TURN credentials as the server sends them; null when anything is off. */
+export function parseTurn(v: unknown): TurnCredentials | null {
+  if (!isObj(v) || !Array.isArray(v.urls)) return null;
+  const urls = v.urls.filter((u): u is string => typeof u === 'string' && /^turns?:/.test(u));
+  const username = str(v.username);
+  const credential = str(v.credential);
+  const ttl = count(v.ttl_s);
+  if (urls.length === 0 || !username || !credential || ttl === null || ttl <= 0) return null;
+  return { urls, username, credential, ttl_s: ttl };
+}
+
 /** seq is optional on the wire; when present it must be a non-negative integer. */
 function withSeq<T extends object>(o: Obj, msg: T): (T & { seq?: number }) | null {
   if (o.seq === undefined || o.seq === null) return msg;
@@ -170,13 +199,16 @@ export function validateServerMessage(o: unknown): ServerMessage | null {
       const common = Array.isArray(o.common_interests)
         ? o.common_interests.filter((x): x is string => typeof x === 'string' && x.length > 0)
         : [];
-      return withSeq(o, {
-        type: 'matched' as const,
+      const matched: MatchedMsg = {
+        type: 'matched',
         session_id,
         chat_type: ct,
         initiator: o.initiator,
         common_interests: common,
-      });
+      };
+      const turn = parseTurn(o.turn);
+      if (turn) matched.turn = turn;
+      return withSeq(o, matched);
     }
     case 'message': {
       const text = str(o.text);
@@ -193,6 +225,12 @@ export function validateServerMessage(o: unknown): ServerMessage | null {
     case 'partner_left': {
       const msg: PartnerLeftMsg = { type: 'partner_left', reason: str(o.reason) ?? 'left' };
       return withSeq(o, msg);
+    }
+    case 'turn_credentials': {
+      const session_id = str(o.session_id);
+      const turn = parseTurn(o.turn);
+      if (!session_id || !turn) return null;
+      return { type: 'turn_credentials', session_id, turn };
     }
     case 'error':
       return {
@@ -215,7 +253,8 @@ export type ClientMessage =
   | { type: 'typing'; active: boolean }
   | { type: 'signal'; data: Record<string, unknown> }
   | { type: 'next' }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  | { type: 'turn_credentials' };
 
 export function encodeClientMessage(msg: ClientMessage): string {
   return JSON.stringify(msg);
@@ -286,6 +325,24 @@ export function parseClientLimits(body: unknown): ClientLimits {
     maxInterestChars: Math.floor(limit(l.max_interest_chars, DEFAULT_LIMITS.maxInterestChars, 1)),
     interestFallbackS: limit(l.interest_fallback_s, DEFAULT_LIMITS.interestFallbackS, 0),
   };
+}
+
+/** Reads `turn_available` of `GET /config`: whether the server has a TURN relay. */
+export function parseTurnAvailable(body: unknown): boolean {
+  return isObj(body) && body.turn_available === true;
+}
+
+/**
+ * When to ask for fresh TURN credentials valid for `ttlS` seconds: a minute before they
+ * expire (at 90% for short lifetimes), never sooner than 10 s.
+ */
+export function turnRefreshDelayMs(ttlS: number): number {
+  return Math.max(10_000, Math.max(ttlS * 0.9, ttlS - 60) * 1000);
+}
+
+/** An RTCIceServer for TURN credentials. */
+export function turnIceServer(turn: TurnCredentials): IceServer {
+  return { urls: [...turn.urls], username: turn.username, credential: turn.credential };
 }
 
 /** Reads `GET /health` -> number of people online, or null. */

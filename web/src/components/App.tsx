@@ -41,6 +41,9 @@ export function App({ controller }: { controller: Controller }) {
         onInterestsChange={setInterests}
         onStart={(chatType, list) => controller.startChat(chatType, list)}
         onDismissNotice={() => controller.dismissNotice()}
+        hideIp={view.hideIp}
+        turnAvailable={view.turnAvailable}
+        onHideIpChange={(on) => controller.setHideIp(on)}
       />
     );
   }

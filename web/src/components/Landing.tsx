@@ -18,6 +18,11 @@ interface Props {
   onInterestsChange(list: string[]): void;
   onStart(chatType: ChatType, interests: string[]): void;
   onDismissNotice(): void;
+  /** "Hide my IP address" (video through the TURN relay only). */
+  hideIp: boolean;
+  /** Whether the server has a relay; null until it has said. */
+  turnAvailable: boolean | null;
+  onHideIpChange(on: boolean): void;
 }
 
 export function Landing({
@@ -31,6 +36,9 @@ export function Landing({
   onInterestsChange,
   onStart,
   onDismissNotice,
+  hideIp,
+  turnAvailable,
+  onHideIpChange,
 }: Props) {
   const [draft, setDraft] = useState('');
   const textButton = useRef<HTMLButtonElement>(null);
@@ -82,6 +90,23 @@ export function Landing({
           draft={draft}
           onDraftChange={setDraft}
         />
+        <div className="hide-ip">
+          <label>
+            <input
+              type="checkbox"
+              checked={hideIp && turnAvailable !== false}
+              disabled={turnAvailable === false}
+              onChange={(e) => onHideIpChange(e.target.checked)}
+              aria-describedby="hide-ip-help"
+            />{' '}
+            Hide my IP address
+          </label>
+          <p id="hide-ip-help" className="fine-print">
+            {turnAvailable === false
+              ? 'Unavailable: this server has no relay (TURN) server, so video goes directly between you and the stranger.'
+              : 'Video then goes through our relay server, so the stranger never learns your IP address (it may be a little slower).'}
+          </p>
+        </div>
         <div className="start-buttons">
           <button
             ref={textButton}

@@ -56,6 +56,22 @@ class FakePc {
   restartIce() {
     this.calls.push('restartIce');
   }
+  config: RTCConfiguration | null = null;
+  setConfiguration(c: RTCConfiguration) {
+    this.config = c;
+    this.calls.push('setConfiguration');
+  }
+  /** The selected pair's candidate types, for getStats; null: no stats. */
+  pairTypes: [string, string] | null = null;
+  async getStats() {
+    if (!this.pairTypes) throw new Error('no stats');
+    return new Map<string, Record<string, unknown>>([
+      ['T', { id: 'T', type: 'transport', selectedCandidatePairId: 'P' }],
+      ['P', { id: 'P', type: 'candidate-pair', localCandidateId: 'L', remoteCandidateId: 'R' }],
+      ['L', { id: 'L', type: 'local-candidate', candidateType: this.pairTypes[0] }],
+      ['R', { id: 'R', type: 'remote-candidate', candidateType: this.pairTypes[1] }],
+    ]);
+  }
   close() {
     this.closed = true;
   }
@@ -75,29 +91,94 @@ const localStream = {
   getTracks: () => [{ kind: 'audio' }, { kind: 'video' }],
 } as unknown as MediaStream;
 
-function make(initiator: boolean, media = true) {
+const TURN = { urls: ['turn:127.0.0.1:3478'], username: '1000:ab', credential: 'c1', ttl_s: 600 };
+
+function make(initiator: boolean, opts: { turn?: typeof TURN; relayOnly?: boolean; media?: boolean } = {}) {
   let pc!: FakePc;
+  let config!: RTCConfiguration;
   const signals: Record<string, unknown>[] = [];
   const states: RtcStatus[] = [];
+  const relayed: (boolean | undefined)[] = [];
   const peer = new PeerSession({
     sessionId: 's1',
     initiator,
     iceServers: Promise.resolve([{ urls: 'stun:stun.example.org' }]),
     localStream,
-    media,
-    createPc: (config) => {
-      expect(config.iceServers).toEqual([{ urls: 'stun:stun.example.org' }]);
+    media: opts.media ?? true,
+    turn: opts.turn,
+    relayOnly: opts.relayOnly,
+    createPc: (c) => {
+      config = c;
+      if (!opts.turn) expect(c.iceServers).toEqual([{ urls: 'stun:stun.example.org' }]);
       pc = new FakePc();
       return pc as unknown as RTCPeerConnection;
     },
     callbacks: {
       signal: (d) => signals.push(d),
-      state: (s) => states.push(s),
+      state: (s, r) => {
+        states.push(s);
+        relayed.push(r);
+      },
       remoteStream: () => undefined,
     },
   });
-  return { peer, get pc() { return pc; }, signals, states };
+  return { peer, get pc() { return pc; }, get config() { return config; }, signals, states, relayed };
 }
+
+describe('PeerSession with a TURN relay', () => {
+  it('uses the chat\'s TURN credentials, and relay candidates only when hiding the IP', async () => {
+    const t = make(true, { turn: TURN, relayOnly: true });
+    await settle();
+    expect(t.config.iceServers).toEqual([
+      { urls: 'stun:stun.example.org' },
+      { urls: ['turn:127.0.0.1:3478'], username: '1000:ab', credential: 'c1' },
+    ]);
+    expect(t.config.iceTransportPolicy).toBe('relay');
+    const open = make(false, { turn: TURN });
+    await settle();
+    expect(open.config.iceTransportPolicy).toBe('all');
+  });
+
+  it('relay only stays relay only without credentials (it fails rather than show the address)', async () => {
+    const t = make(true, { relayOnly: true });
+    await settle();
+    expect(t.config.iceTransportPolicy).toBe('relay');
+  });
+
+  it('says when the selected pair goes through the relay', async () => {
+    const t = make(true, { turn: TURN });
+    await settle();
+    t.pc.pairTypes = ['relay', 'host'];
+    t.pc.setConnection('connected');
+    await settle();
+    expect(t.states).toEqual(['connected']);
+    expect(t.relayed).toEqual([true]);
+    const direct = make(true, { turn: TURN });
+    await settle();
+    direct.pc.pairTypes = ['host', 'srflx'];
+    direct.pc.setConnection('connected');
+    await settle();
+    expect(direct.relayed).toEqual([false]);
+  });
+
+  it('fresh credentials: the initiator sets them and restarts ICE, the other side only sets them', async () => {
+    const a = make(true, { turn: TURN });
+    const b = make(false, { turn: TURN });
+    await settle();
+    const fresh = { ...TURN, username: '2000:cd', credential: 'c2' };
+    a.peer.updateTurn(fresh);
+    b.peer.updateTurn(fresh);
+    await settle();
+    await settle();
+    expect(a.pc.calls).toEqual(['setConfiguration', 'restartIce']);
+    expect(b.pc.calls).toEqual(['setConfiguration']);
+    expect(a.pc.config?.iceServers).toEqual([
+      { urls: 'stun:stun.example.org' },
+      { urls: ['turn:127.0.0.1:3478'], username: '2000:cd', credential: 'c2' },
+    ]);
+    expect(a.pc.config?.bundlePolicy).toBe('max-bundle');
+  });
+});
 
 describe('PeerSession', () => {
   it('adds the camera tracks to the connection', async () => {
@@ -174,6 +255,7 @@ describe('PeerSession', () => {
     t.pc.onicecandidate?.({ candidate: null });
     t.pc.setConnection('connecting');
     t.pc.setConnection('connected');
+    await settle();
     expect(t.signals).toEqual([
       { candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
     ]);
@@ -234,8 +316,8 @@ describe('file data channel and data saver (issue 14)', () => {
   });
 
   it('a data-only connection (text chat) adds no media, and still only the initiator offers', async () => {
-    const a = make(true, false);
-    const b = make(false, false);
+    const a = make(true, { media: false });
+    const b = make(false, { media: false });
     await settle();
     expect(a.pc.tracks).toBe(0);
     expect(a.pc.channels.length).toBe(1);

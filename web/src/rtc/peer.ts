@@ -9,12 +9,13 @@
 // The RTCPeerConnection constructor is injectable for unit tests (peer.test.ts).
 
 import type { RtcStatus } from '../chat/chatMachine';
-import type { IceServer } from '../chat/protocol';
+import { turnIceServer, type IceServer, type TurnCredentials } from '../chat/protocol';
 
 export interface PeerCallbacks {
   /** A payload for the partner: `{sdp:{type,sdp}}` or `{candidate:{...}}`. */
   signal(data: Record<string, unknown>): void;
-  state(state: RtcStatus): void;
+  /** `relayed`: with 'connected', whether the selected ICE pair goes through the TURN relay. */
+  state(state: RtcStatus, relayed?: boolean): void;
   remoteStream(stream: MediaStream): void;
   /** The file data channel of this session (created on both sides, negotiated id 0). */
   dataChannel?(channel: RTCDataChannel): void;
@@ -39,6 +40,10 @@ export interface PeerOptions {
   sessionId: string;
   initiator: boolean;
   iceServers: Promise<IceServer[]>;
+  /** This chat's TURN credentials (from `matched`), if the server has a relay. */
+  turn?: TurnCredentials;
+  /** "Hide my IP address": gather relay candidates only, so the partner never sees our address. */
+  relayOnly?: boolean;
   localStream: MediaStream | null;
   /** false: a data-only connection (a text chat's file transfer). Default true. */
   media?: boolean;
@@ -77,6 +82,8 @@ export class PeerSession {
   private videoCap: VideoCap | null = null;
   /** A track sent instead of the camera (a shared screen), also before setup ran. */
   private videoOverride: MediaStreamTrack | null = null;
+  private config: RTCConfiguration | null = null;
+  private stun: IceServer[] = [];
 
   constructor(private readonly o: PeerOptions) {
     this.sessionId = o.sessionId;
@@ -95,6 +102,20 @@ export class PeerSession {
   handleSignal(data: Record<string, unknown>): void {
     if (this.closed) return;
     this.enqueue(() => this.onSignal(data));
+  }
+
+  /** Fresh TURN credentials (the old ones expire soon): the initiator restarts ICE with them. */
+  updateTurn(turn: TurnCredentials): void {
+    if (this.closed) return;
+    this.enqueue(async () => {
+      const pc = this.pc;
+      if (!pc || !this.config) return;
+      this.config = { ...this.config, iceServers: [...this.stun, turnIceServer(turn)] };
+      pc.setConfiguration(this.config);
+      // Only the initiator offers, so only it restarts ICE; the answerer gathers with the
+      // new credentials when the restart offer arrives.
+      if (this.initiator) pc.restartIce();
+    });
   }
 
   close(): void {
@@ -123,9 +144,19 @@ export class PeerSession {
     this.o.callbacks.log?.(`webrtc ${where} failed`, err);
   }
 
-  private setup(iceServers: IceServer[]): void {
+  private setup(stun: IceServer[]): void {
     if (this.closed) return;
-    const config: RTCConfiguration = { iceServers, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+    this.stun = stun;
+    const iceServers = this.o.turn ? [...stun, turnIceServer(this.o.turn)] : [...stun];
+    // Relay only means exactly that, even without TURN credentials: the connection then
+    // fails (and says so) instead of quietly showing our address.
+    const config: RTCConfiguration = {
+      iceServers,
+      iceTransportPolicy: this.o.relayOnly ? 'relay' : 'all',
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+    };
+    this.config = config;
     const pc = this.o.createPc ? this.o.createPc(config) : new RTCPeerConnection(config);
     this.pc = pc;
     const cb = this.o.callbacks;
@@ -148,7 +179,9 @@ export class PeerSession {
       if (this.closed) return;
       switch (pc.connectionState) {
         case 'connected':
-          cb.state('connected');
+          void this.relayed(pc).then((relayed) => {
+            if (!this.closed && pc.connectionState === 'connected') cb.state('connected', relayed);
+          });
           if (this.videoCap) void this.applyVideoCap();
           break;
         case 'failed':
@@ -187,6 +220,26 @@ export class PeerSession {
       pc.addTransceiver('video', { direction: 'recvonly' });
       pc.addTransceiver('audio', { direction: 'recvonly' });
     }
+  }
+
+  /** Whether the selected candidate pair has a relay candidate on either end. */
+  private async relayed(pc: RTCPeerConnection): Promise<boolean> {
+    try {
+      const stats = await pc.getStats();
+      const byId = new Map<string, Record<string, unknown>>();
+      stats.forEach((s: Record<string, unknown>) => byId.set(s.id as string, s));
+      for (const s of byId.values()) {
+        if (s.type !== 'transport' || typeof s.selectedCandidatePairId !== 'string') continue;
+        const pair = byId.get(s.selectedCandidatePairId);
+        if (!pair) continue;
+        const local = byId.get(pair.localCandidateId as string);
+        const remote = byId.get(pair.remoteCandidateId as string);
+        return local?.candidateType === 'relay' || remote?.candidateType === 'relay';
+      }
+    } catch {
+      /* no stats: say nothing about the relay */
+    }
+    return this.o.relayOnly === true;
   }
 
   private async offer(): Promise<void> {
