@@ -326,6 +326,7 @@ export function dataChannelStats(page) {
     });
     return out;
   });
+}
 
 /** A free UDP port on 127.0.0.1 whose next `span` ports are free too (for coturn's relay range). */
 async function freeUdpRange(span) {
