@@ -28,38 +28,18 @@ priority=()
 if [[ ${BENCH_REALTIME:-1} == 1 ]] && chrt -f 10 true 2>/dev/null; then priority=(chrt -f 10); fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/parley-compare.XXXXXX")
-pid=
-stop() {
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  pid=
-}
-trap 'stop; rm -rf "$work"' EXIT
+# shellcheck source=bench/server_control.sh
+source "$root/bench/server_control.sh"
+trap 'stop_server; rm -rf "$work"' EXIT
 
 # run LABEL BINARY KIND SCENARIO-ARGS...: one run against a fresh server.
 run() {
-  local label=$1 binary=$2 kind=$3 log=$work/server.log port=
+  local label=$1 binary=$2 kind=$3
   shift 3
-  : >"$log"
-  if [[ $kind == parley ]]; then
-    mkdir -p "$work/web"
-    "${priority[@]}" taskset -c "$server_cpu" "$binary" --host 127.0.0.1 --port 0 --web-root "$work/web" >"$log" 2>&1 &
-  else
-    "${priority[@]}" taskset -c "$server_cpu" "$binary" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
-  fi
-  pid=$!
-  for _ in $(seq 100); do
-    port=$(sed -nE 's#.*listening on http://[^ ]*:([0-9]+).*#\1#p' "$log" | head -n1)
-    [[ -n $port ]] && break
-    sleep 0.1
-  done
-  [[ -n $port ]] || { echo "compare.sh: $label did not start" >&2; cat "$log" >&2; exit 1; }
-  "${priority[@]}" taskset -c "$client_cpu" "$bench" relay --target "$kind" --host 127.0.0.1 --port "$port" \
-    --server-pid "$pid" --label "$label" --json-file "$out" --duration-limit 180 "$@" >/dev/null
-  stop
+  start_server "$binary" "$kind"
+  "${priority[@]}" taskset -c "$client_cpu" "$bench" relay --target "$kind" --host 127.0.0.1 --port "$server_port" \
+    --server-pid "$server_pid" --label "$label" --json-file "$out" --duration-limit 180 "$@" >/dev/null
+  stop_server
 }
 
 scenarios=("100x1000:--pairs 100 --messages 1000" "5000x20:--pairs 5000 --messages 20")

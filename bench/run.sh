@@ -60,48 +60,16 @@ repeat=${BENCH_REPEAT:-3}
 mkdir -p "$results"
 work=$(mktemp -d "${TMPDIR:-/tmp}/parley-bench-run.XXXXXX")
 rm -f "$results/results.jsonl" "$results/results.txt"
-server_pid=
-stop_server() {
-  [[ -n $server_pid ]] || return 0
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=
-}
+# shellcheck source=bench/server_control.sh
+source "$root/bench/server_control.sh"
 trap 'stop_server; rm -rf "$work"' EXIT
-
-# A fresh server for every run, so no run inherits another's state or memory.
-start_server() {
-  local target=$1 log=$work/server.log
-  stop_server
-  # Emptied here, not by the redirection below: that one runs in the
-  # background and could lose the race with the port lookup.
-  : >"$log"
-  if [[ $target == parley ]]; then
-    mkdir -p "$work/web"
-    "${priority[@]}" taskset -c "$server_cpu" "$parley" --host 127.0.0.1 --port 0 --web-root "$work/web" >"$log" 2>&1 &
-  else
-    "${priority[@]}" taskset -c "$server_cpu" "$yardstick" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
-  fi
-  server_pid=$!
-  server_port=
-  for _ in $(seq 100); do
-    server_port=$(sed -nE 's#.*listening on http://[^ ]*:([0-9]+).*#\1#p' "$log" | head -n1)
-    [[ -n $server_port ]] && return 0
-    sleep 0.1
-  done
-  echo "run.sh: $target did not start:" >&2
-  cat "$log" >&2
-  exit 1
-}
 
 failures=0
 # bench LABEL TARGET SCENARIO ARGS...: one run against a fresh server.
 bench() {
   local label=$1 target=$2 scenario=$3
   shift 3
-  start_server "$target"
+  if [[ $target == parley ]]; then start_server "$parley" parley; else start_server "$yardstick" yardstick; fi
   echo "== $label" >&2
   if ! "${priority[@]}" taskset -c "$client_cpu" "$bench" "$scenario" --target "$target" --host 127.0.0.1 \
       --port "$server_port" --server-pid "$server_pid" --label "$label" \
