@@ -108,7 +108,9 @@ constexpr std::uint64_t min_turn_ttl_s = 60;
 constexpr std::uint64_t max_turn_ttl_s = 7 * 24 * 3600;
 
 /// Settings whose value must never be echoed (in errors, --help, .env.example).
-bool is_secret(std::string_view name) noexcept { return name == "TURN_SECRET"; }
+bool is_secret(std::string_view name) noexcept {
+  return name == "TURN_SECRET" || name == "HASH_SECRET";
+}
 
 // The one table behind flags, environment, `.env`, --help and .env.example.
 const setting settings[] = {
@@ -199,6 +201,14 @@ const setting settings[] = {
      [](const config&) { return std::string(); },
      [](config& c, std::string_view v) -> std::optional<std::string> {
        c.turn_secret = trim(v);
+       return std::nullopt;
+     }},
+    {"HASH_SECRET",
+     "Key of the keyed hashes kept instead of client addresses and tokens; random at each start "
+     "when empty (set the same one on every instance of a cluster), never shown",
+     [](const config&) { return std::string(); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.hash_secret = trim(v);
        return std::nullopt;
      }},
     {"TURN_TTL_S", "Lifetime of TURN credentials in seconds, from 60 to 604800 (7 days)",

@@ -18,6 +18,7 @@
 #include "metrics.hpp"
 #include "origin_policy.hpp"
 #include "parley/app/chat_service.hpp"
+#include "parley/crypto/keyed_hash.hpp"
 #include "parley/turn/turn_credentials.hpp"
 #include "rest_router.hpp"
 #include "static_files.hpp"
@@ -101,6 +102,7 @@ rest_settings rest_settings_of(const config& cfg) {
 struct server::impl {
   explicit impl(const config& settings)
       : cfg(settings),
+        hashes(cfg.hash_secret.empty() ? keyed_hash::random_secret() : cfg.hash_secret),
         turn(turn_source_of(cfg)),
         chats(cfg.chat, clock, tokens, turn.get()),
         origins(cfg.allowed_origins, cfg.cors_origins),
@@ -186,6 +188,8 @@ struct server::impl {
   const config cfg;
   system_time_source clock;
   random_token_source tokens;
+  /// Stands for client addresses and tokens wherever they are kept.
+  keyed_hash hashes;
   std::unique_ptr<system_turn_source> turn;  ///< none without TURN_URLS
   chat_service chats;
   origin_policy origins;

@@ -103,6 +103,8 @@ const std::vector<setting_probe>& probes() {
       {"TURN_SECRET", "probe-secret-value",
        [](const config& c) { return c.turn_secret == "probe-secret-value"; }},
       {"TURN_TTL_S", "3600", [](const config& c) { return c.turn_ttl == 3600s; }},
+      {"HASH_SECRET", "probe-hash-secret",
+       [](const config& c) { return c.hash_secret == "probe-hash-secret"; }},
       {"MAX_BODY_BYTES", "1000", [](const config& c) { return c.max_body_bytes == 1000; }},
       {"MAX_FRAME_BYTES", "2000", [](const config& c) { return c.max_frame_bytes == 2000; }},
       {"MAX_TEXT_CHARS", "77", [](const config& c) { return c.chat.max_text_chars == 77; }},
@@ -651,6 +653,16 @@ TEST(Config, TurnSecretIsNeverShown) {
   EXPECT_FALSE(contains(config_help(), "very-secret-value-123"));
   EXPECT_FALSE(contains(config_env_example(), "very-secret-value-123"));
   EXPECT_TRUE(contains(config_env_example(), "\nTURN_SECRET=\n"));
+}
+
+TEST(Config, HashSecretIsNeverShown) {
+  fake_process p;
+  p.env["HASH_SECRET"] = "very-secret-hash-key-456";
+  p.env["TURN_TTL_S"] = "5";  // a companion error
+  const auto error = load_error(p);
+  EXPECT_FALSE(contains(error, "very-secret-hash-key-456")) << error;
+  EXPECT_FALSE(contains(config_help(), "very-secret-hash-key-456"));
+  EXPECT_TRUE(contains(config_env_example(), "\nHASH_SECRET=\n"));
 }
 
 TEST(Config, TurnSecretIsHiddenInItsOwnError) {

@@ -35,6 +35,10 @@ struct config {
   std::vector<std::string> turn_urls;
   /// coturn's static-auth-secret; never shown (help, errors, logs, answers).
   std::string turn_secret;
+  /// Key of the keyed hashes (HMAC-SHA256) that stand for client addresses and
+  /// tokens; random at each start when empty. Give every instance of a cluster
+  /// the same one. Never shown.
+  std::string hash_secret;
   /// Lifetime of the TURN credentials handed out.
   std::chrono::seconds turn_ttl{6 * 3600};
 
