@@ -19,9 +19,9 @@ chat_service::chat_service(chat_limits limits, const time_source& clock, token_s
 
 // --- WebSocket channels ------------------------------------------------------
 
-participant_id chat_service::open(participant_channel& channel) {
+participant_id chat_service::open(participant_channel& channel, std::string address_key) {
   // Every channel starts with a fresh idle participant; `resume` swaps it.
-  auto& p = board_.create();
+  auto& p = board_.create(std::move(address_key));
   board_.attach(p);
   channels_[p.id] = &channel;
   spdlog::debug("websocket opened for participant {}", p.user_id);
@@ -127,10 +127,11 @@ std::variant<participant_id, failure> chat_service::authenticate(std::string_vie
 }
 
 chat_service::rest_result chat_service::handle(std::optional<participant_id> caller,
-                                               client_command command) {
+                                               client_command command,
+                                               std::string_view address_key) {
   auto* p = caller ? board_.find(*caller) : nullptr;
   if (p == nullptr && std::holds_alternative<start_command>(command.body)) {
-    p = &board_.create();
+    p = &board_.create(std::string(address_key));
     spdlog::info("participant {} created over REST", p->user_id);
   }
   if (p == nullptr) {

@@ -34,9 +34,10 @@ std::string_view current_chat_id(const participant& p) noexcept {
 switchboard::switchboard(chat_limits limits, const time_source& clock, token_source& tokens)
     : limits_(limits), clock_(clock), tokens_(tokens) {}
 
-participant& switchboard::create() {
+participant& switchboard::create(std::string address_key) {
   auto p = std::make_unique<participant>();
   p->id = next_id_++;
+  p->address_key = std::move(address_key);
   p->user_id = tokens_.make(user_id_bytes);
   // A collision of 160 random bits will not happen; the loop only makes the
   // uniqueness of the index an invariant rather than a probability.

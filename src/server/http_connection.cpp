@@ -115,7 +115,11 @@ void http_connection::on_read(beast::error_code ec, std::size_t) {
 
 void http_connection::handle_request() {
   auto req = parser_->release();
-  client_ = client_address(peer_, req, parts_.settings.trusted_proxies);
+  if (auto client = client_address(peer_, req, parts_.settings.trusted_proxies);
+      client != client_ || client_key_.empty()) {
+    client_ = std::move(client);
+    client_key_ = parts_.hashes(client_);
+  }
   method_ = std::string(req.method_string());
   const auto target = std::string_view(req.target());
   path_ = std::string(target.substr(0, target.find('?')));
@@ -130,7 +134,7 @@ void http_connection::handle_request() {
   // `/` is the web client for browsers and the health check for the rest.
   const bool client_page = path_ == "/" && accepts_html(req) && parts_.files.available();
   if (rest_router::owns(path_) && !client_page) {
-    return parts_.api.handle(req,
+    return parts_.api.handle(req, client_key_,
                              [self = shared_from_this()](http_reply r) { self->send(std::move(r)); });
   }
   if (req.method() != http::verb::get && req.method() != http::verb::head) {
@@ -156,7 +160,7 @@ void http_connection::upgrade(http_request&& req) {
   stream_.expires_never();
   std::make_shared<websocket_connection>(stream_.release_socket(), parts_.ioc, parts_.websocket,
                                          parts_.chats, parts_.connections, parts_.stats)
-      ->run(req);
+      ->run(req, client_key_);
 }
 
 void http_connection::send(http_reply reply) {

@@ -17,6 +17,7 @@
 #include "metrics.hpp"
 #include "origin_policy.hpp"
 #include "parley/app/chat_service.hpp"
+#include "parley/crypto/keyed_hash.hpp"
 #include "rest_router.hpp"
 #include "static_files.hpp"
 #include "websocket_connection.hpp"
@@ -54,6 +55,7 @@ public:
     const static_files& files;
     const origin_policy& origins;
     chat_service& chats;
+    const keyed_hash& hashes;  ///< stands for client addresses
     connection_tracker& connections;
     metrics& stats;
   };
@@ -85,6 +87,7 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   parts parts_;
   std::string peer_;    ///< the TCP peer
+  std::string client_key_;  ///< keyed hash of client_
   std::string client_;  ///< the client as logged (see TRUSTED_PROXIES)
   bool idle_ = false;
   bool closing_ = false;

@@ -60,9 +60,10 @@ const rest_router::route* rest_router::find(std::string_view path) noexcept {
 
 bool rest_router::owns(std::string_view target) noexcept { return find(path_of(target)) != nullptr; }
 
-void rest_router::handle(const http_request& req, const responder& respond) {
+void rest_router::handle(const http_request& req, std::string_view client_key,
+                         const responder& respond) {
   const auto origin = req[http::field::origin];
-  call c{req, shape_of(req), respond, {}, std::nullopt};
+  call c{req, client_key, shape_of(req), respond, {}, std::nullopt};
   c.shape.cors = origins_.cors_allow(origin);
   const auto* r = find(path_of(req.target()));
   if (r == nullptr) return fail(c, {error_code::not_found, "no such endpoint"});
@@ -155,7 +156,7 @@ void rest_router::on_metrics(call& c) {
 void rest_router::on_config(call& c) { answer(c, http::status::ok, config_body_); }
 
 void rest_router::on_start(call& c) {
-  const auto result = chats_.handle(c.caller, std::move(c.command));
+  const auto result = chats_.handle(c.caller, std::move(c.command), c.client_key);
   if (result.refused) return fail(c, *result.refused);
   answer(c, http::status::ok,
          server_messages::started_body(*chats_.view(result.caller), chats_.token_of(result.caller)));

@@ -36,13 +36,15 @@ public:
   /// True for paths the API owns (other GETs go to the static files).
   static bool owns(std::string_view target) noexcept;
 
-  /// Answers `req` through `respond`, now or later (a long poll).
-  void handle(const http_request& req, const responder& respond);
+  /// Answers `req` from the client whose address hashes to `client_key`
+  /// through `respond`, now or later (a long poll).
+  void handle(const http_request& req, std::string_view client_key, const responder& respond);
 
 private:
   /// One request on its way through the router.
   struct call {
     const http_request& req;
+    std::string_view client_key;  ///< keyed hash of the client's address
     reply_shape shape;
     responder respond;
     client_command command;                ///< the decoded body (POST routes)

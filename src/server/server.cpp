@@ -118,7 +118,7 @@ struct server::impl {
         deadline_timer(ioc) {}
 
   http_connection::parts connection_parts() {
-    return {ioc, http, websocket, api, files, origins, chats, connections, stats};
+    return {ioc, http, websocket, api, files, origins, chats, hashes, connections, stats};
   }
 
   void start_timers() {

@@ -50,7 +50,8 @@ websocket_connection::~websocket_connection() {
   if (participant_ != 0) chats_.close(participant_, *this, channel_end::dropped);
 }
 
-void websocket_connection::run(const http_request& req) {
+void websocket_connection::run(const http_request& req, std::string client_key) {
+  client_key_ = std::move(client_key);
   // Pings after the interval of silence; a peer silent for two intervals is
   // dropped. The handshake itself gets the request deadline.
   websocket::stream_base::timeout timeouts{};
@@ -76,7 +77,7 @@ void websocket_connection::on_accept(beast::error_code ec) {
   accepted_ = true;
   connections_.websocket_opened();
   connections_.add(shared_from_this());
-  participant_ = chats_.open(*this);
+  participant_ = chats_.open(*this, std::move(client_key_));
   do_read();
 }
 

@@ -49,8 +49,9 @@ public:
   websocket_connection(const websocket_connection&) = delete;
   websocket_connection& operator=(const websocket_connection&) = delete;
 
-  /// Accepts the upgrade `req`; the service then says hello.
-  void run(const http_request& req);
+  /// Accepts the upgrade `req` from the client whose address hashes to
+  /// `client_key`; the service then says hello.
+  void run(const http_request& req, std::string client_key);
 
   // participant_channel
   bool push(encoded_message message, std::uint64_t seq) override;
@@ -98,6 +99,7 @@ private:
   boost::asio::steady_timer close_deadline_;
 
   participant_id participant_ = 0;  ///< 0: none (not yet, or released)
+  std::string client_key_;          ///< until the service takes it at open
   bool accepted_ = false;           ///< the handshake succeeded
 };
 

@@ -180,6 +180,12 @@ TEST_F(ChatService, OpenSaysHelloWithAFreshIdentity) {
   EXPECT_EQ(ch.last()["online"], 1);
 }
 
+TEST_F(ChatService, OpenKeepsTheClientAddressKey) {
+  fake_channel ch;
+  const auto id = chats.open(ch, "key-of-203.0.113.9");
+  EXPECT_EQ(chats.board().find(id)->address_key, "key-of-203.0.113.9");
+}
+
 TEST_F(ChatService, StartAnswersWaitingThenBothGetMatched) {
   connected a, b;
   start(a, chat_type::video);

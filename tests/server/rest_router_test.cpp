@@ -69,6 +69,8 @@ protected:
 
   std::vector<answer> answers;
   std::vector<answer> polled;
+  /// The keyed hash of the address the requests come from.
+  std::string client_key = "key-of-the-client-address";
 
   /// Hands a request to the router; the answers it gave so far are in `answers`.
   void call(http::verb method, const std::string& target, const std::string& body = {},
@@ -79,7 +81,7 @@ protected:
       req.body() = body;
       req.prepare_payload();
     }
-    router.handle(req, [this](http_reply r) { answers.push_back(read(r)); });
+    router.handle(req, client_key, [this](http_reply r) { answers.push_back(read(r)); });
   }
   answer post(const std::string& target, const json& body = json::object(),
               const std::string& token = {}) {
@@ -92,6 +94,13 @@ protected:
   /// A REST participant; `matched` pairs it with a second one.
   std::string started() { return post("/start").body_json()["token"]; }
 };
+
+TEST_F(RestRouter, StartKeepsTheClientAddressKeyOnTheNewParticipant) {
+  const auto token = started();
+  const auto who = chats.authenticate(token);
+  ASSERT_TRUE(std::holds_alternative<participant_id>(who));
+  EXPECT_EQ(chats.board().find(std::get<participant_id>(who))->address_key, client_key);
+}
 
 TEST_F(RestRouter, OwnsExactlyTheApiPaths) {
   for (const auto* path : {"/", "/health", "/metrics", "/config", "/start", "/start_video", "/send",
@@ -212,7 +221,7 @@ TEST_F(RestRouter, ReceiveWithWaitHoldsTheAnswerUntilAnEventArrives) {
         req.prepare_payload();
         return req;
       }(),
-      [this](http_reply r) { polled.push_back(read(r)); });
+      client_key, [this](http_reply r) { polled.push_back(read(r)); });
   EXPECT_TRUE(polled.empty());  // nothing yet: held
   started();                    // a second user: `a` is matched
   EXPECT_TRUE(polled.empty());  // answered from the event loop, not from inside the command

@@ -42,7 +42,8 @@ public:
   // --- WebSocket channels
 
   /// A new channel: creates its participant (idle) and says `hello` on it.
-  participant_id open(participant_channel& channel);
+  /// `address_key`: the keyed hash of the client's address.
+  participant_id open(participant_channel& channel, std::string address_key = {});
   /// Applies a command that arrived on `channel`, which holds `caller`.
   /// Answers (waiting, resumed, error) are pushed to the channel. Returns
   /// the participant the channel holds afterwards: another after `resume`.
@@ -57,13 +58,15 @@ public:
 
   /// The participant `token` names, now counted as active; else `unauthorized`.
   std::variant<participant_id, failure> authenticate(std::string_view token);
-  /// Applies a REST command for `caller` (none: a first /start makes one).
+  /// Applies a REST command for `caller` (none: a first /start makes one,
+  /// from the client whose address hashes to `address_key`).
   /// On success, `caller` is the participant afterwards (0 once ended).
   struct rest_result {
     std::optional<failure> refused;
     participant_id caller = 0;
   };
-  rest_result handle(std::optional<participant_id> caller, client_command command);
+  rest_result handle(std::optional<participant_id> caller, client_command command,
+                     std::string_view address_key = {});
 
   /// What `/receive` answers for `who`: events after `since`; nullopt when
   /// `who` is gone.

@@ -31,6 +31,8 @@ struct participant {
   participant_id id = 0;
   std::string user_id;  ///< public
   std::string token;    ///< secret: proves the caller is this participant
+  /// Keyed hash of the client's address (never the address); empty when unknown.
+  std::string address_key;
 
   chat_type type = chat_type::text;
   bool has_started = false;  ///< `next` needs a chat type from an earlier start

@@ -35,8 +35,9 @@ public:
   switchboard(const switchboard&) = delete;
   switchboard& operator=(const switchboard&) = delete;
 
-  /// A new idle participant with a fresh user id and token.
-  participant& create();
+  /// A new idle participant with a fresh user id and token; `address_key` is
+  /// the keyed hash of its client's address.
+  participant& create(std::string address_key = {});
 
   participant* find(participant_id id);
   const participant* find(participant_id id) const;
