@@ -14,6 +14,11 @@ stop_server() {
   server_pid=
 }
 
+# The load comes from one address (127.0.0.1) and floods on purpose: the rate
+# limits (issue 11) would measure the limiter, not the server.
+parley_no_limits=(--rate-messages-per-s 0 --rate-typing-per-s 0 --rate-signals-per-s 0
+  --rate-identities-per-min 0 --rate-requests-per-s 0 --max-connections-per-address 0)
+
 # start_server BINARY KIND: a fresh server (KIND parley or yardstick), so no
 # run inherits another's state or memory; waits for its listening line.
 start_server() {
@@ -24,7 +29,7 @@ start_server() {
   : >"$log"
   if [[ $kind == parley ]]; then
     mkdir -p "$work/web"
-    "${priority[@]}" taskset -c "$server_cpu" "$binary" --host 127.0.0.1 --port 0 --web-root "$work/web" >"$log" 2>&1 &
+    "${priority[@]}" taskset -c "$server_cpu" "$binary" --host 127.0.0.1 --port 0 --web-root "$work/web" "${parley_no_limits[@]}" >"$log" 2>&1 &
   else
     "${priority[@]}" taskset -c "$server_cpu" "$binary" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
   fi

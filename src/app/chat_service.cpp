@@ -15,7 +15,21 @@ encoded_message error_message(const failure& f) { return {server_messages::error
 
 chat_service::chat_service(chat_limits limits, const time_source& clock, token_source& tokens,
                            turn_source* turn)
-    : board_(limits, clock, tokens), turn_(turn) {}
+    : board_(limits, clock, tokens), turn_(turn), clock_(clock) {}
+
+void chat_service::set_abuse_limits(const abuse_limits& limits) {
+  abuse_ = limits;
+  identities_.emplace(limits.identities, limits.address_table_size);
+}
+
+std::optional<failure> chat_service::admit_identity(std::string_view address_key) {
+  if (!identities_) return std::nullopt;
+  const auto verdict = identities_->take(address_key, clock_.now());
+  if (verdict.allowed) return std::nullopt;
+  spdlog::debug("new identity refused: RATE_IDENTITIES_PER_MIN reached for an address");
+  return failure{error_code::rate_limited, "too many new chats from your address; try again later",
+                 std::chrono::ceil<std::chrono::seconds>(verdict.retry_after)};
+}
 
 // --- WebSocket channels ------------------------------------------------------
 
@@ -46,6 +60,18 @@ participant_id chat_service::handle(participant_id caller, participant_channel& 
       channel.push({server_messages::turn_credentials(p->chat_id, std::get<turn_grant>(grant))}, 0);
     }
     return caller;
+  }
+  if (auto limited = check_rate(caller, command.body)) {
+    // The frame is dropped; the connection stays unless this is sustained.
+    channel.push(error_message(*limited), 0);
+    if (!count_refusal(caller)) return caller;
+    spdlog::warn("participant {} closed (1008): over RATE_ABUSE_LIMIT refused commands",
+                 p->user_id);
+    channels_.erase(caller);
+    channel.release(channel_release::abuse);
+    board_.end(*p, leave_reason::disconnected);
+    flush();
+    return 0;
   }
   auto refused = check_chat(*p, command);
   if (!refused) refused = apply(*p, command.body);
@@ -131,12 +157,14 @@ chat_service::rest_result chat_service::handle(std::optional<participant_id> cal
                                                std::string_view address_key) {
   auto* p = caller ? board_.find(*caller) : nullptr;
   if (p == nullptr && std::holds_alternative<start_command>(command.body)) {
+    if (auto limited = admit_identity(address_key)) return {std::move(limited), 0};
     p = &board_.create(std::string(address_key));
     spdlog::info("participant {} created over REST", p->user_id);
   }
   if (p == nullptr) {
     return {failure{error_code::unauthorized, "call /start first, then send its token"}, 0};
   }
+  if (auto limited = check_rate(p->id, command.body)) return {std::move(limited), p->id};
   if (auto refused = check_chat(*p, command)) return {std::move(refused), p->id};
   const bool ends = std::holds_alternative<disconnect_command>(command.body);
   const auto id = ends ? 0 : p->id;
@@ -295,6 +323,7 @@ void chat_service::dispatch(occurrence& o) {
                  to_string(started->type), started->common_interests);
   } else if (auto* ended = std::get_if<identity_ended>(&o)) {
     spdlog::info("participant {} gone ({})", ended->user_id, to_string(ended->reason));
+    rates_.erase(ended->who);
     if (const auto it = channels_.find(ended->who); it != channels_.end()) {
       auto* channel = it->second;
       channels_.erase(it);
@@ -327,6 +356,38 @@ void chat_service::push(participant_id to, participant_channel& channel, const e
 void chat_service::wake_waiters(participant_id who) {
   auto [first, last] = waiters_.equal_range(who);
   for (auto it = first; it != last; ++it) it->second->wake();
+}
+
+std::optional<failure> chat_service::check_rate(participant_id who, const command_body& body) {
+  const rate* limit = nullptr;
+  token_bucket talk_rates::*bucket = nullptr;
+  if (std::holds_alternative<message_command>(body)) {
+    limit = &abuse_.messages;
+    bucket = &talk_rates::messages;
+  } else if (std::holds_alternative<typing_command>(body)) {
+    limit = &abuse_.typing;
+    bucket = &talk_rates::typing;
+  } else if (std::holds_alternative<signal_command>(body)) {
+    limit = &abuse_.signals;
+    bucket = &talk_rates::signals;
+  }
+  if (limit == nullptr || !limit->enabled()) return std::nullopt;
+  auto& rates = rates_[who];
+  const auto now = clock_.now();
+  if ((rates.*bucket).take(*limit, now)) return std::nullopt;
+  return failure{error_code::rate_limited, "too fast; slow down",
+                 std::chrono::ceil<std::chrono::seconds>((rates.*bucket).wait(*limit, now))};
+}
+
+bool chat_service::count_refusal(participant_id who) {
+  if (abuse_.abuse_limit == 0) return false;
+  auto& rates = rates_[who];
+  const auto now = clock_.now();
+  if (rates.refused == 0 || now - rates.window_start > abuse_.abuse_window) {
+    rates.window_start = now;
+    rates.refused = 0;
+  }
+  return ++rates.refused >= abuse_.abuse_limit;
 }
 
 participant_channel* chat_service::channel_of(participant_id who) const {

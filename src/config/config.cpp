@@ -64,6 +64,27 @@ std::optional<std::string> set_seconds(std::chrono::milliseconds& field, std::st
   return std::nullopt;
 }
 
+/// A rate or burst: a number from `min` to `max` (0 allowed: disabled).
+std::optional<std::string> set_number(double& field, std::string_view text, double max) {
+  const auto value = trim(text);
+  double number = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (ec != std::errc{} || end != value.data() + value.size() || value.empty() ||
+      !std::isfinite(number) || number < 0 || number > max) {
+    std::ostringstream msg;
+    msg << "expected a number from 0 to " << max;
+    return msg.str();
+  }
+  field = number;
+  return std::nullopt;
+}
+
+std::string number_text(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
 std::vector<std::string> split_list(std::string_view text) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -288,6 +309,57 @@ const setting settings[] = {
     {"SHUTDOWN_GRACE_S", "On SIGTERM, how long in-flight work may take before exit",
      [](const config& c) { return seconds_text(c.shutdown_grace); },
      [](config& c, std::string_view v) { return set_seconds(c.shutdown_grace, v, 0); }},
+    {"RATE_MESSAGES_PER_S", "Chat messages per second per participant (0: no limit); over it: error rate_limited (REST 429)",
+     [](const config& c) { return number_text(c.abuse.messages.per_second); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.messages.per_second, v, 1e6); }},
+    {"RATE_MESSAGES_BURST", "Chat messages a participant may send at once before RATE_MESSAGES_PER_S applies",
+     [](const config& c) { return number_text(c.abuse.messages.burst); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.messages.burst, v, 1e6); }},
+    {"RATE_TYPING_PER_S", "Typing notices per second per participant (0: no limit)",
+     [](const config& c) { return number_text(c.abuse.typing.per_second); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.typing.per_second, v, 1e6); }},
+    {"RATE_TYPING_BURST", "Typing notices a participant may send at once",
+     [](const config& c) { return number_text(c.abuse.typing.burst); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.typing.burst, v, 1e6); }},
+    {"RATE_SIGNALS_PER_S", "WebRTC signals per second per participant (0: no limit)",
+     [](const config& c) { return number_text(c.abuse.signals.per_second); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.signals.per_second, v, 1e6); }},
+    {"RATE_SIGNALS_BURST", "WebRTC signals a participant may send at once (far above ICE gathering)",
+     [](const config& c) { return number_text(c.abuse.signals.burst); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.signals.burst, v, 1e6); }},
+    {"RATE_ABUSE_LIMIT", "Rate-limited commands within RATE_ABUSE_WINDOW_S that close a WebSocket with 1008 (0: never)",
+     [](const config& c) { return std::to_string(c.abuse.abuse_limit); },
+     [](config& c, std::string_view v) { return set_size(c.abuse.abuse_limit, v, 0, 1'000'000); }},
+    {"RATE_ABUSE_WINDOW_S", "The window of RATE_ABUSE_LIMIT",
+     [](const config& c) { return seconds_text(c.abuse.abuse_window); },
+     [](config& c, std::string_view v) { return set_seconds(c.abuse.abuse_window, v, 0.1); }},
+    {"RATE_IDENTITIES_PER_MIN", "New identities (/start, /start_video, WebSocket hello) per minute per client address (0: no limit); per instance",
+     [](const config& c) { return number_text(c.abuse.identities.per_second * 60.0); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       double per_min = 0;
+       if (auto e = set_number(per_min, v, 1e6)) return e;
+       c.abuse.identities.per_second = per_min / 60.0;
+       return std::nullopt;
+     }},
+    {"RATE_IDENTITIES_BURST", "New identities a client address may make at once",
+     [](const config& c) { return number_text(c.abuse.identities.burst); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.identities.burst, v, 1e6); }},
+    {"RATE_REQUESTS_PER_S", "HTTP requests per second per client address (0: no limit); per instance",
+     [](const config& c) { return number_text(c.abuse.requests.per_second); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.requests.per_second, v, 1e6); }},
+    {"RATE_REQUESTS_BURST", "HTTP requests a client address may make at once",
+     [](const config& c) { return number_text(c.abuse.requests.burst); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.requests.burst, v, 1e6); }},
+    {"MAX_CONNECTIONS_PER_ADDRESS", "Open connections (HTTP and WebSocket) per client address (0: no limit); per instance",
+     [](const config& c) { return std::to_string(c.abuse.connections_per_address); },
+     [](config& c, std::string_view v) {
+       return set_size(c.abuse.connections_per_address, v, 0, 10'000'000);
+     }},
+    {"RATE_TABLE_SIZE", "Client addresses each per-address limiter remembers (least recently seen forgotten first)",
+     [](const config& c) { return std::to_string(c.abuse.address_table_size); },
+     [](config& c, std::string_view v) {
+       return set_size(c.abuse.address_table_size, v, 1, 100'000'000);
+     }},
 };
 
 std::string flag_of(std::string_view name) {

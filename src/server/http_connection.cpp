@@ -44,6 +44,14 @@ http_connection::http_connection(boost::asio::ip::tcp::socket&& socket, const pa
   parts_.connections.opened();
   peer_ = peer_address(stream_);
   client_ = peer_;
+  const auto& proxies = parts_.settings.trusted_proxies;
+  behind_proxy_ = std::find(proxies.begin(), proxies.end(), peer_) != proxies.end();
+  client_key_ = parts_.hashes(client_);
+  // A proxy carries many clients: their WebSockets are counted at the upgrade.
+  if (!behind_proxy_) {
+    slot_ = parts_.guard.open(client_key_);
+    over_address_cap_ = !slot_.held();
+  }
 }
 
 http_connection::~http_connection() {
@@ -66,7 +74,9 @@ void http_connection::do_wait() {
   // Bytes of a pipelined request may already be buffered.
   if (buffer_.size() > 0) return do_read();
   idle_ = true;
-  stream_.expires_after(parts_.settings.keep_alive_timeout);
+  // Over the per-address cap it only waits for a request to refuse.
+  stream_.expires_after(over_address_cap_ ? parts_.settings.request_timeout
+                                          : parts_.settings.keep_alive_timeout);
   stream_.async_read_some(buffer_.prepare(1024),
                           beast::bind_front_handler(&http_connection::on_wait, shared_from_this()));
 }
@@ -123,6 +133,7 @@ void http_connection::handle_request() {
   method_ = std::string(req.method_string());
   const auto target = std::string_view(req.target());
   path_ = std::string(target.substr(0, target.find('?')));
+  if (!within_address_limits(req)) return;
 
   if (beast::websocket::is_upgrade(req)) {
     if (path_ == "/ws") return upgrade(std::move(req));
@@ -154,13 +165,47 @@ void http_connection::upgrade(http_request&& req) {
     spdlog::warn("refused WebSocket from origin '{}'", std::string(req[http::field::origin]));
     return send(error_response(req, error_code::forbidden, "origin not allowed"));
   }
+  if (behind_proxy_ && !slot_.held()) {
+    slot_ = parts_.guard.open(client_key_);
+    if (!slot_.held()) {
+      auto f = failure{error_code::rate_limited,
+                       "too many connections from your address (MAX_CONNECTIONS_PER_ADDRESS)",
+                       std::chrono::seconds(1)};
+      return send(error_response(shape_of(req), f));
+    }
+  }
+  // Each WebSocket says hello with a new identity: counted before the 101.
+  if (auto limited = parts_.chats.admit_identity(client_key_)) {
+    return send(error_response(shape_of(req), *limited));
+  }
   parts_.stats.count_http(101);
   spdlog::debug("{} GET /ws 101", client_);
   // The WebSocket has its own timeouts; this stream's deadline must not fire.
   stream_.expires_never();
-  std::make_shared<websocket_connection>(stream_.release_socket(), parts_.ioc, parts_.websocket,
-                                         parts_.chats, parts_.connections, parts_.stats)
-      ->run(req, client_key_);
+  auto ws = std::make_shared<websocket_connection>(stream_.release_socket(), parts_.ioc,
+                                                  parts_.websocket, parts_.chats,
+                                                  parts_.connections, parts_.stats);
+  ws->hold(std::move(slot_));
+  ws->run(req, client_key_);
+}
+
+bool http_connection::within_address_limits(const http_request& req) {
+  if (over_address_cap_) {
+    // Answered once, then closed: the slot this connection never got stays free.
+    closing_ = true;
+    send(error_response(shape_of(req),
+                        failure{error_code::rate_limited,
+                                "too many connections from your address (MAX_CONNECTIONS_PER_ADDRESS)",
+                                std::chrono::seconds(1)}));
+    return false;
+  }
+  const auto verdict = parts_.guard.request(client_key_);
+  if (verdict.allowed) return true;
+  send(error_response(shape_of(req),
+                      failure{error_code::rate_limited,
+                              "too many requests from your address; slow down",
+                              std::chrono::ceil<std::chrono::seconds>(verdict.retry_after)}));
+  return false;
 }
 
 void http_connection::send(http_reply reply) {

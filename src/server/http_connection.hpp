@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <vector>
 
+#include "address_guard.hpp"
 #include "connection_tracker.hpp"
 #include "http_types.hpp"
 #include "metrics.hpp"
@@ -58,6 +59,7 @@ public:
     const keyed_hash& hashes;  ///< stands for client addresses
     connection_tracker& connections;
     metrics& stats;
+    address_guard& guard;  ///< per-address connection cap and request rate
   };
 
   http_connection(boost::asio::ip::tcp::socket&& socket, const parts& shared);
@@ -79,6 +81,9 @@ private:
   void send(http_reply reply);
   void on_write(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
   void refuse(http::status status, error_code code, std::string_view message);
+  /// The per-address limits (connections, request rate) for this request;
+  /// false when it was answered 429.
+  bool within_address_limits(const http_request& req);
   void close();
   void on_linger(boost::beast::error_code ec, std::size_t bytes);
 
@@ -89,6 +94,9 @@ private:
   std::string peer_;    ///< the TCP peer
   std::string client_key_;  ///< keyed hash of client_
   std::string client_;  ///< the client as logged (see TRUSTED_PROXIES)
+  address_slot slot_;         ///< this connection, counted against its address
+  bool over_address_cap_ = false;
+  bool behind_proxy_ = false;  ///< the peer is a trusted proxy
   bool idle_ = false;
   bool closing_ = false;
   bool linger_ = false;       ///< drain unread input before closing

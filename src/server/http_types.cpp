@@ -1,5 +1,7 @@
 #include "http_types.hpp"
 
+#include <algorithm>
+
 #include "parley/protocol/server_messages.hpp"
 
 namespace parley {
@@ -17,6 +19,7 @@ http::status status_of(error_code code) noexcept {
     case error_code::unknown_type: return http::status::bad_request;
     case error_code::replaced: return http::status::conflict;
     case error_code::forbidden: return http::status::forbidden;
+    case error_code::rate_limited: return http::status::too_many_requests;
   }
   return http::status::internal_server_error;
 }
@@ -63,7 +66,12 @@ http_response json_response(const reply_shape& shape, http::status status, std::
 }
 
 http_response error_response(const reply_shape& shape, const failure& f) {
-  return json_response(shape, status_of(f.code), server_messages::error_body(f));
+  auto res = json_response(shape, status_of(f.code), server_messages::error_body(f));
+  if (f.code == error_code::rate_limited) {
+    // At least one second: 0 would invite an immediate retry loop.
+    res.set(http::field::retry_after, std::to_string(std::max<long long>(f.retry_after.count(), 1)));
+  }
+  return res;
 }
 
 http_response json_response(const http_request& req, http::status status, std::string body) {

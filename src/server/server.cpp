@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
+#include "address_guard.hpp"
 #include "connection_tracker.hpp"
 #include "http_connection.hpp"
 #include "listener.hpp"
@@ -115,10 +116,12 @@ struct server::impl {
         tick_timer(ioc),
         push_timer(ioc),
         drain_timer(ioc),
-        deadline_timer(ioc) {}
+        deadline_timer(ioc) {
+    chats.set_abuse_limits(cfg.abuse);
+  }
 
   http_connection::parts connection_parts() {
-    return {ioc, http, websocket, api, files, origins, chats, hashes, connections, stats};
+    return {ioc, http, websocket, api, files, origins, chats, hashes, connections, stats, guard};
   }
 
   void start_timers() {
@@ -196,6 +199,8 @@ struct server::impl {
   static_files files;
   metrics stats;
   connection_tracker connections;
+  /// Per-address connection cap and request rate (before ioc: connections use it).
+  address_guard guard{cfg.abuse};
   const http_settings http;
   const websocket_settings websocket;
 

@@ -211,6 +211,8 @@ void websocket_connection::release(channel_release why) {
              {error_code::replaced, "this chat was resumed on another connection"})},
          0);
     close_after_queue(websocket::close_code::normal, "replaced");
+  } else if (why == channel_release::abuse) {
+    close_after_queue(websocket::close_code::policy_error, "rate limit exceeded");
   } else {
     close_after_queue(websocket::close_code::normal, "session ended");
   }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "address_guard.hpp"
 #include "connection_tracker.hpp"
 #include "http_types.hpp"
 #include "metrics.hpp"
@@ -52,6 +53,8 @@ public:
   /// Accepts the upgrade `req` from the client whose address hashes to
   /// `client_key`; the service then says hello.
   void run(const http_request& req, std::string client_key);
+  /// Keeps `slot` (this connection counted against its address) while open.
+  void hold(address_slot slot) { slot_ = std::move(slot); }
 
   // participant_channel
   bool push(encoded_message message, std::uint64_t seq) override;
@@ -101,6 +104,7 @@ private:
   participant_id participant_ = 0;  ///< 0: none (not yet, or released)
   std::string client_key_;          ///< until the service takes it at open
   bool accepted_ = false;           ///< the handshake succeeded
+  address_slot slot_;               ///< MAX_CONNECTIONS_PER_ADDRESS
 };
 
 }  // namespace parley

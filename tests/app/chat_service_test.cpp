@@ -384,3 +384,116 @@ TEST_F(ChatService, OnlineCountIsPushedOnlyWhenItChanges) {
 
 }  // namespace
 }  // namespace parley
+
+// --- Rate limits (issue 11) ----------------------------------------------------
+
+namespace parley {
+namespace {
+
+class ChatServiceLimits : public ChatService {
+protected:
+  void SetUp() override {
+    abuse_limits limits = abuse_limits::none();
+    limits.messages = {2, 3};
+    limits.typing = {1, 2};
+    limits.signals = {10, 20};
+    limits.abuse_limit = 10;
+    limits.abuse_window = 10s;
+    limits.identities = {1.0 / 60.0, 2};
+    chats.set_abuse_limits(limits);
+  }
+  std::size_t rate_limited(const fake_channel& c) const {
+    std::size_t n = 0;
+    for (const auto& f : c.of_type("error")) n += f["code"] == "rate_limited";
+    return n;
+  }
+};
+
+TEST_F(ChatServiceLimits, MessagesOverTheRateAreDroppedWithRateLimited) {
+  connected a, b;
+  start(a);
+  start(b);
+  for (int i = 0; i < 5; ++i) chats.handle(a.id, a.channel, command(message_command{"m"}));
+  // The burst (3) reaches the partner; the other two are refused, not relayed.
+  EXPECT_EQ(b.channel.of_type("message").size(), 3u);
+  EXPECT_EQ(rate_limited(a.channel), 2u);
+  EXPECT_TRUE(a.channel.releases.empty());  // the connection stays
+  clock.advance(500ms);                      // one more token at 2/s
+  chats.handle(a.id, a.channel, command(message_command{"m"}));
+  EXPECT_EQ(b.channel.of_type("message").size(), 4u);
+}
+
+TEST_F(ChatServiceLimits, TypingAndSignalsHaveTheirOwnBudgets) {
+  connected a, b;
+  start(a, chat_type::video);
+  start(b, chat_type::video);
+  for (int i = 0; i < 3; ++i) chats.handle(a.id, a.channel, command(typing_command{i % 2 == 0}));
+  EXPECT_EQ(rate_limited(a.channel), 1u);
+  // A browser's ICE gathering: 20 signals at once all pass.
+  for (int i = 0; i < 20; ++i) chats.handle(a.id, a.channel, command(signal_command{R"({"c":1})"}));
+  EXPECT_EQ(b.channel.of_type("signal").size(), 20u);
+  EXPECT_EQ(rate_limited(a.channel), 1u);
+  // Messages were not touched by either.
+  chats.handle(a.id, a.channel, command(message_command{"m"}));
+  EXPECT_EQ(b.channel.of_type("message").size(), 1u);
+}
+
+TEST_F(ChatServiceLimits, SustainedAbuseReleasesTheChannelForA1008) {
+  connected a, b;
+  start(a);
+  start(b);
+  for (int i = 0; i < 3 + 9; ++i) chats.handle(a.id, a.channel, command(message_command{"m"}));
+  EXPECT_TRUE(a.channel.releases.empty());  // 9 refusals: under the limit of 10
+  const auto holder = chats.handle(a.id, a.channel, command(message_command{"m"}));
+  EXPECT_EQ(holder, 0u);
+  ASSERT_EQ(a.channel.releases.size(), 1u);
+  EXPECT_EQ(a.channel.releases[0], channel_release::abuse);
+  EXPECT_FALSE(chats.view(a.id));                             // its identity ended
+  EXPECT_EQ(b.channel.of_type("partner_left").size(), 1u);  // and the partner is told
+}
+
+TEST_F(ChatServiceLimits, RefusalsSpreadOverWindowsNeverClose) {
+  connected a, b;
+  start(a);
+  start(b);
+  for (int window = 0; window < 5; ++window) {
+    for (int i = 0; i < 12; ++i) chats.handle(a.id, a.channel, command(message_command{"m"}));
+    clock.advance(11s);
+  }
+  EXPECT_TRUE(a.channel.releases.empty());
+  EXPECT_TRUE(chats.view(a.id));
+}
+
+TEST_F(ChatServiceLimits, RestCallersGetRateLimitedWithARetryAfter) {
+  const auto first = chats.handle(std::nullopt, command(start_command{}), "addr-1");
+  const auto second = chats.handle(std::nullopt, command(start_command{}), "addr-1");
+  ASSERT_FALSE(first.refused);
+  ASSERT_FALSE(second.refused);
+  const auto third = chats.handle(std::nullopt, command(start_command{}), "addr-1");
+  ASSERT_TRUE(third.refused);
+  EXPECT_EQ(third.refused->code, error_code::rate_limited);
+  EXPECT_EQ(third.refused->retry_after, 60s);
+  // Another address is not affected.
+  EXPECT_FALSE(chats.handle(std::nullopt, command(start_command{}), "addr-2").refused);
+  // Messages over REST: 429 material too.
+  const auto chat = std::string(chats.view(first.caller)->chat_id);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(chats.handle(first.caller, command(message_command{"m"}, chat)).refused) << i;
+  }
+  const auto over = chats.handle(first.caller, command(message_command{"m"}, chat));
+  ASSERT_TRUE(over.refused);
+  EXPECT_EQ(over.refused->code, error_code::rate_limited);
+  EXPECT_EQ(over.refused->retry_after, 1s);
+}
+
+TEST_F(ChatServiceLimits, IdentityBudgetRefillsOverTime) {
+  EXPECT_FALSE(chats.admit_identity("a"));
+  EXPECT_FALSE(chats.admit_identity("a"));
+  EXPECT_TRUE(chats.admit_identity("a"));
+  clock.advance(60s);
+  EXPECT_FALSE(chats.admit_identity("a"));
+  EXPECT_TRUE(chats.admit_identity("a"));
+}
+
+}  // namespace
+}  // namespace parley

@@ -130,6 +130,22 @@ const std::vector<setting_probe>& probes() {
       {"ONLINE_PUSH_INTERVAL_S", "1",
        [](const config& c) { return c.online_push_interval == 1s; }},
       {"SHUTDOWN_GRACE_S", "0.25", [](const config& c) { return c.shutdown_grace == 250ms; }},
+      {"RATE_MESSAGES_PER_S", "2.5", [](const config& c) { return c.abuse.messages.per_second == 2.5; }},
+      {"RATE_MESSAGES_BURST", "7", [](const config& c) { return c.abuse.messages.burst == 7; }},
+      {"RATE_TYPING_PER_S", "0", [](const config& c) { return !c.abuse.typing.enabled(); }},
+      {"RATE_TYPING_BURST", "9", [](const config& c) { return c.abuse.typing.burst == 9; }},
+      {"RATE_SIGNALS_PER_S", "40", [](const config& c) { return c.abuse.signals.per_second == 40; }},
+      {"RATE_SIGNALS_BURST", "400", [](const config& c) { return c.abuse.signals.burst == 400; }},
+      {"RATE_ABUSE_LIMIT", "7", [](const config& c) { return c.abuse.abuse_limit == 7; }},
+      {"RATE_ABUSE_WINDOW_S", "2.5", [](const config& c) { return c.abuse.abuse_window == 2500ms; }},
+      {"RATE_IDENTITIES_PER_MIN", "120",
+       [](const config& c) { return c.abuse.identities.per_second == 2.0; }},
+      {"RATE_IDENTITIES_BURST", "11", [](const config& c) { return c.abuse.identities.burst == 11; }},
+      {"RATE_REQUESTS_PER_S", "13", [](const config& c) { return c.abuse.requests.per_second == 13; }},
+      {"RATE_REQUESTS_BURST", "17", [](const config& c) { return c.abuse.requests.burst == 17; }},
+      {"MAX_CONNECTIONS_PER_ADDRESS", "0",
+       [](const config& c) { return c.abuse.connections_per_address == 0; }},
+      {"RATE_TABLE_SIZE", "500", [](const config& c) { return c.abuse.address_table_size == 500; }},
   };
   return all;
 }
@@ -682,6 +698,22 @@ TEST(Config, CommittedEnvExampleIsTheGeneratedOne) {
   committed << in.rdbuf();
   EXPECT_EQ(committed.str(), config_env_example())
       << path << " is stale: regenerate it from config_env_example()";
+}
+
+}  // namespace
+}  // namespace parley
+
+namespace parley {
+namespace {
+
+TEST(Config, RateLimitsRefuseNegativeAndNonNumbers) {
+  for (const auto& bad : {"-1", "fast", "1e400", "nan"}) {
+    fake_process p;
+    p.env["RATE_MESSAGES_PER_S"] = bad;
+    const auto result = load_config(p.sources());
+    ASSERT_TRUE(std::holds_alternative<config_error>(result)) << bad;
+    EXPECT_NE(std::get<config_error>(result).message.find("RATE_MESSAGES_PER_S"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -10,11 +10,14 @@
 
 #include "parley/app/participant_channel.hpp"
 #include "parley/app/turn_source.hpp"
+#include "parley/core/abuse_limits.hpp"
 #include "parley/core/chat_limits.hpp"
 #include "parley/core/failure.hpp"
 #include "parley/core/outbox.hpp"
+#include "parley/core/rate_table.hpp"
 #include "parley/core/switchboard.hpp"
 #include "parley/core/time_source.hpp"
+#include "parley/core/token_bucket.hpp"
 #include "parley/core/token_source.hpp"
 #include "parley/protocol/client_command.hpp"
 #include "parley/protocol/server_messages.hpp"
@@ -38,6 +41,14 @@ public:
                turn_source* turn = nullptr);
   chat_service(const chat_service&) = delete;
   chat_service& operator=(const chat_service&) = delete;
+
+  /// The rate limits to enforce; none until this is called.
+  void set_abuse_limits(const abuse_limits& limits);
+  /// A new identity for the client whose address hashes to `address_key`,
+  /// within RATE_IDENTITIES_PER_MIN? Takes one from its budget; else
+  /// `rate_limited`. REST /start checks it itself; a WebSocket upgrade asks
+  /// before its 101 (its hello creates the identity).
+  std::optional<failure> admit_identity(std::string_view address_key);
 
   // --- WebSocket channels
 
@@ -113,6 +124,12 @@ private:
   std::optional<turn_grant> turn_for(const participant& p, const event& e) const;
   void wake_waiters(participant_id who);
   participant_channel* channel_of(participant_id who) const;
+  /// `rate_limited` when `who` is over its rate for `body` (messages,
+  /// typing, signals); nullopt for other commands or within the rate.
+  std::optional<failure> check_rate(participant_id who, const command_body& body);
+  /// Counts a refusal of `who`; true once RATE_ABUSE_LIMIT were refused
+  /// within RATE_ABUSE_WINDOW_S: the WebSocket is then closed with 1008.
+  bool count_refusal(participant_id who);
 
   switchboard board_;
   turn_source* turn_ = nullptr;
@@ -120,6 +137,17 @@ private:
   std::unordered_map<participant_id, participant_channel*> channels_;
   std::unordered_multimap<participant_id, event_waiter*> waiters_;
   std::size_t last_online_pushed_ = 0;
+
+  /// How fast each participant talks; dropped when it ends.
+  struct talk_rates {
+    token_bucket messages, typing, signals;
+    steady_time window_start{};
+    std::size_t refused = 0;  ///< within the window from window_start
+  };
+  const time_source& clock_;
+  abuse_limits abuse_ = abuse_limits::none();
+  std::unordered_map<participant_id, talk_rates> rates_;
+  std::optional<rate_table> identities_;  ///< per address key
 };
 
 }  // namespace parley

@@ -10,6 +10,7 @@ namespace parley {
 enum class channel_release {
   replaced,  ///< a newer channel resumed the participant
   ended,     ///< the participant ended (e.g. REST /disconnect with its token)
+  abuse,     ///< sustained abuse (RATE_ABUSE_LIMIT): close with 1008
 };
 
 /** A connection that holds a participant and takes its messages as they

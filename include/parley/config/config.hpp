@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "parley/core/abuse_limits.hpp"
 #include "parley/core/chat_limits.hpp"
 
 namespace parley {
@@ -61,6 +62,8 @@ struct config {
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
 
   chat_limits chat;
+  /// Rate limits per participant and per client address (0 disables each).
+  abuse_limits abuse;
 };
 
 /// Where settings come from, injected so tests need no files or environment.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,7 @@ enum class error_code {
   unknown_type,
   replaced,
   forbidden,
+  rate_limited,  ///< over a rate or per-address limit (REST 429 with Retry-After)
 };
 
 std::string_view to_string(error_code code) noexcept;
@@ -27,6 +29,8 @@ std::string_view to_string(error_code code) noexcept;
 struct failure {
   error_code code;
   std::string message;
+  /// rate_limited: when the client may try again (REST Retry-After).
+  std::chrono::seconds retry_after{0};
 };
 
 }  // namespace parley
