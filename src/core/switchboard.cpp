@@ -43,10 +43,10 @@ participant& switchboard::create(std::string address_key) {
   // uniqueness of the index an invariant rather than a probability.
   do {
     p->token = tokens_.make(token_bytes);
-  } while (by_token_.contains(p->token));
+  } while (by_token_.contains(token_key(p->token)));
   p->last_seen = clock_.now();
   auto& ref = *p;
-  by_token_.emplace(ref.token, ref.id);
+  by_token_.emplace(token_key(ref.token), ref.id);
   participants_.emplace(ref.id, std::move(p));
   return ref;
 }
@@ -61,8 +61,16 @@ const participant* switchboard::find(participant_id id) const {
   return it == participants_.end() ? nullptr : it->second.get();
 }
 
+std::string switchboard::token_key(std::string_view token) const {
+  return token_hash_ ? token_hash_(token) : std::string(token);
+}
+
+void switchboard::set_token_hash(std::function<std::string(std::string_view)> hash) {
+  token_hash_ = std::move(hash);
+}
+
 participant* switchboard::find_by_token(std::string_view token) {
-  const auto it = by_token_.find(std::string(token));
+  const auto it = by_token_.find(token_key(token));
   return it == by_token_.end() ? nullptr : find(it->second);
 }
 
@@ -96,7 +104,7 @@ void switchboard::end(participant& p, leave_reason reason) {
   if (p.status == participant_status::matched) leave_chat(p, reason);
   dequeue(p);
   outbox_.emplace_back(identity_ended{p.id, p.user_id, reason});
-  by_token_.erase(p.token);
+  by_token_.erase(token_key(p.token));
   participants_.erase(p.id);
 }
 

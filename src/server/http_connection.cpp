@@ -1,5 +1,7 @@
 #include "http_connection.hpp"
 
+#include "request_screen.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/http/read.hpp>
@@ -91,13 +93,39 @@ void http_connection::on_wait(beast::error_code ec, std::size_t bytes) {
 void http_connection::do_read() {
   parser_.emplace();
   parser_->body_limit(parts_.settings.max_body_bytes);
-  parser_->header_limit(8 * 1024);
+  parser_->header_limit(request_screen::header_limit);
   request_start_ = std::chrono::steady_clock::now();
   // One deadline for the whole request, headers and body: a client that
   // trickles bytes (slowloris) is cut off at REQUEST_TIMEOUT_S.
   stream_.expires_after(parts_.settings.request_timeout);
+  read_header_bytes();
+}
+
+void http_connection::read_header_bytes() {
+  const auto data = buffer_.data();
+  const auto bytes = std::string_view(static_cast<const char*>(data.data()), data.size());
+  const auto end = request_screen::header_end(bytes);
+  if (end == std::string_view::npos) {
+    if (bytes.size() > request_screen::header_limit) {
+      return refuse(http::status::request_header_fields_too_large, error_code::bad_request,
+                    "the request headers are too large");
+    }
+    return stream_.async_read_some(
+        buffer_.prepare(4096),
+        beast::bind_front_handler(&http_connection::on_header_bytes, shared_from_this()));
+  }
+  if (const auto why = request_screen::check_raw(bytes.substr(0, end))) {
+    return refuse(http::status::bad_request, error_code::bad_request, *why);
+  }
   http::async_read(stream_, buffer_, *parser_,
                    beast::bind_front_handler(&http_connection::on_read, shared_from_this()));
+}
+
+void http_connection::on_header_bytes(beast::error_code ec, std::size_t bytes) {
+  // A timeout (slowloris), a reset or the client closing: nobody to answer.
+  if (ec) return close();
+  buffer_.commit(bytes);
+  read_header_bytes();
 }
 
 void http_connection::on_read(beast::error_code ec, std::size_t) {
@@ -119,6 +147,9 @@ void http_connection::on_read(beast::error_code ec, std::size_t) {
       return close();
     }
     return refuse(http::status::bad_request, error_code::bad_request, "malformed HTTP request");
+  }
+  if (const auto why = request_screen::check_fields(parser_->get())) {
+    return refuse(http::status::bad_request, error_code::bad_request, *why);
   }
   handle_request();
 }

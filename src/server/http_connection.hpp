@@ -75,6 +75,10 @@ private:
   void do_wait();
   void on_wait(boost::beast::error_code ec, std::size_t bytes);
   void do_read();
+  /// Reads until the whole header block is buffered, so its raw bytes can
+  /// be screened (request_screen) before the parser unfolds anything.
+  void read_header_bytes();
+  void on_header_bytes(boost::beast::error_code ec, std::size_t bytes);
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void handle_request();
   void upgrade(http_request&& req);

@@ -118,6 +118,8 @@ struct server::impl {
         drain_timer(ioc),
         deadline_timer(ioc) {
     chats.set_abuse_limits(cfg.abuse);
+    // Token lookups compare keyed hashes, never the tokens themselves.
+    chats.set_token_hash([this](std::string_view token) { return hashes(token); });
   }
 
   http_connection::parts connection_parts() {

@@ -98,6 +98,25 @@ TEST_F(Switchboard, TokenFindsItsParticipant) {
   EXPECT_EQ(board.find(p.id), &p);
 }
 
+TEST_F(Switchboard, TokenLookupGoesThroughTheInjectedHash) {
+  std::vector<std::string> hashed;
+  board.set_token_hash([&hashed](std::string_view token) {
+    hashed.emplace_back(token);
+    return "h(" + std::string(token) + ")";
+  });
+  auto& p = board.create();
+  hashed.clear();
+  EXPECT_EQ(board.find_by_token(p.token), &p);
+  EXPECT_EQ(board.find_by_token("guess"), nullptr);
+  // Each lookup hashed the token it was given: only hashes were compared.
+  EXPECT_EQ(hashed, (std::vector<std::string>{p.token, "guess"}));
+  // The index is keyed by the hash: a token equal to another's hash finds nobody.
+  EXPECT_EQ(board.find_by_token("h(" + p.token + ")"), nullptr);
+  const auto token = p.token;
+  board.end(p, leave_reason::left);
+  EXPECT_EQ(board.find_by_token(token), nullptr);
+}
+
 TEST_F(Switchboard, UnknownTokenFindsNobody) {
   const auto& p = board.create();
   EXPECT_EQ(board.find_by_token("not-a-token"), nullptr);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,10 @@ public:
   chat_service(const chat_service&) = delete;
   chat_service& operator=(const chat_service&) = delete;
 
+  /// Looks tokens up by `hash(token)` (a keyed hash): see switchboard::set_token_hash.
+  void set_token_hash(std::function<std::string(std::string_view)> hash) {
+    board_.set_token_hash(std::move(hash));
+  }
   /// The rate limits to enforce; none until this is called.
   void set_abuse_limits(const abuse_limits& limits);
   /// A new identity for the client whose address hashes to `address_key`,

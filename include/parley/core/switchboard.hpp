@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <optional>
@@ -43,6 +44,10 @@ public:
   const participant* find(participant_id id) const;
   /// The participant that owns `token`, or nullptr.
   participant* find_by_token(std::string_view token);
+  /// Keys the token index by `hash(token)` instead of the token, so that a
+  /// lookup compares only hashes a guesser cannot steer (no timing oracle on
+  /// the tokens). Call before the first create().
+  void set_token_hash(std::function<std::string(std::string_view)> hash);
 
   /// Leaves any chat (the partner is told `left`) and queue, then queues for
   /// `type` with `interests` (normalised here); matched at once when a
@@ -118,7 +123,9 @@ private:
   outbox outbox_;
 
   std::unordered_map<participant_id, std::unique_ptr<participant>> participants_;
-  std::unordered_map<std::string, participant_id> by_token_;
+  std::unordered_map<std::string, participant_id> by_token_;  ///< by token_key()
+  std::function<std::string(std::string_view)> token_hash_;
+  std::string token_key(std::string_view token) const;
   std::array<waiting_queue, 2> queues_;
   participant_id next_id_ = 1;
   std::size_t chats_ = 0;
