@@ -422,6 +422,20 @@ TEST(ParseJson, ReturnsNulloptForMalformedInput) {
   EXPECT_FALSE(parse_json("\xFF"));
 }
 
+TEST(ParseJson, RefusesDuplicateKeysAtAnyDepth) {
+  EXPECT_FALSE(parse_json(R"({"type":"message","text":"a","type":"start"})"));
+  EXPECT_FALSE(parse_json(R"({"type":"signal","data":{"sdp":"a","sdp":"b"}})"));
+  EXPECT_FALSE(parse_json(R"([{"a":1},{"b":2,"b":3}])"));
+  // The same key in sibling or nested objects is no duplicate.
+  EXPECT_TRUE(parse_json(R"({"a":{"a":1},"b":[{"a":2},{"a":3}]})"));
+}
+
+TEST(DecodeFrame, RefusesDuplicateKeysAsBadRequest) {
+  const auto decoded = decode_frame(R"({"type":"message","text":"a","type":"start"})", chat_limits{});
+  ASSERT_TRUE(std::holds_alternative<failure>(decoded));
+  EXPECT_EQ(std::get<failure>(decoded).code, error_code::bad_request);
+}
+
 TEST(ParseJson, AcceptsNestingUpToTheLimit) {
   const auto depth = static_cast<std::size_t>(max_json_depth);
   EXPECT_TRUE(parse_json(std::string(depth, '[') + std::string(depth, ']')));
