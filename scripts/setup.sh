@@ -21,6 +21,8 @@ esac
 server_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libssl-dev)
 node_packages=(nodejs npm)
 test_packages=(chromium nginx docker-compose openssl curl iproute2 procps util-linux ca-certificates gnuplot-nox jq coturn)
+# Fuzzing (libFuzzer with ASan + UBSan needs clang and its runtime) and the reliability suite.
+test_packages+=(clang-14 libclang-rt-14-dev python3 slowhttptest)
 # Rootful podman as these machines need it (runc, netavark + aardvark-dns for service names,
 # catatonit for `init: true`), Compose v1 for its Docker API, debootstrap for the base image.
 container_packages=(podman buildah runc conmon netavark aardvark-dns catatonit fuse-overlayfs slirp4netns uidmap

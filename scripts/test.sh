@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite: the C++ unit and integration tests (ASan + UBSan
 # build, including the load generator's smoke run), the protocol schema
-# checks, the web client's unit tests, the browser end-to-end tests, the
+# checks, a short run of every fuzz target and the fast reliability
+# scenarios, the web client's unit tests, the browser end-to-end tests, the
 # nginx deployment tests and the container tests (images built and the
 # compose stack run with podman).
 set -euo pipefail
@@ -23,6 +24,11 @@ step "C++ tests (ctest)"
 wire_log=$root/build/asan/wire-log.jsonl
 rm -f "$wire_log"
 PARLEY_WIRE_LOG=$wire_log ctest --preset asan -j2 || failed+=("ctest")
+
+step "abuse resistance: fuzz smoke (each target ${PARLEY_FUZZ_SECONDS:-30} s) and the fast reliability scenarios"
+# fuzz/run.sh 3600 runs them longer; see docs/reliability.md.
+bash fuzz/run.sh "${PARLEY_FUZZ_SECONDS:-30}" || failed+=("fuzz")
+python3 tests/reliability/suite.py "$root/build/asan/parley" || failed+=("reliability")
 
 step "protocol schema: the definition, and every message sent in the C++ tests (node:test)"
 bash tests/protocol/run.sh "$wire_log" || failed+=("protocol")

@@ -73,6 +73,12 @@ class WS:
                 self.writer.write(frame(data, opcode=10))
             elif op == 8:
                 self.close_code = struct.unpack(">H", data[:2])[0] if len(data) >= 2 else 1005
+                # Answer the close handshake, as a browser does, and let go.
+                try:
+                    self.writer.write(frame(data[:2], opcode=8))
+                    self.writer.close()
+                except Exception:
+                    pass
                 raise Closed(self.close_code)
 
     async def recv_type(self, kind, timeout=5):
