@@ -164,5 +164,30 @@ TEST(AbuseLimits, RestSendOverTheRateIs429) {
   (void)a;
 }
 
+TEST(AbuseLimits, ForwardedForCountsOnlyBehindATrustedProxy) {
+  auto limits = abuse_limits::none();
+  limits.identities = {1.0 / 60.0, 1};
+  auto start_from = [](std::uint16_t port, const std::string& forwarded) {
+    return http_request(port, "POST", "/start", "{}",
+                        {{"Content-Type", "application/json"}, {"X-Forwarded-For", forwarded}});
+  };
+  {
+    // Not a trusted proxy: the header is the client's own claim, ignored.
+    test_server server(with_limits(limits));
+    EXPECT_EQ(start_from(server.port(), "198.51.100.1").status, 200u);
+    expect_rate_limited(start_from(server.port(), "198.51.100.2"));
+  }
+  {
+    auto cfg = with_limits(limits);
+    cfg.trusted_proxies = {"127.0.0.1"};
+    test_server server(cfg);
+    EXPECT_EQ(start_from(server.port(), "203.0.113.9, 198.51.100.1").status, 200u);
+    // The last entry is the one the proxy wrote: the same client again is refused...
+    expect_rate_limited(start_from(server.port(), "198.51.100.1"));
+    // ...another client behind the same proxy is not.
+    EXPECT_EQ(start_from(server.port(), "198.51.100.2").status, 200u);
+  }
+}
+
 }  // namespace
 }  // namespace parley::testing
