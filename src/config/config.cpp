@@ -278,6 +278,9 @@ const setting settings[] = {
     {"SHUTDOWN_GRACE_S", "On SIGTERM, how long in-flight work may take before exit",
      [](const config& c) { return seconds_text(c.shutdown_grace); },
      [](config& c, std::string_view v) { return set_seconds(c.shutdown_grace, v, 0); }},
+    {"WS_COALESCE_DELAY_US", "Pause after a busy WebSocket flush, in microseconds (0-300; 0: none)",
+     [](const config& c) { return std::to_string(c.ws_coalesce_delay_us); },
+     [](config& c, std::string_view v) { return set_size(c.ws_coalesce_delay_us, v, 0, 300); }},
 };
 
 std::string flag_of(std::string_view name) {

@@ -33,6 +33,8 @@ rebind(boost::asio::ip::tcp::socket&& socket, boost::asio::io_context& ioc) {
 
 /// How much one read asks for beyond a partial frame kept from before.
 constexpr std::size_t read_size = 64 * 1024;
+/// The receive buffer of a socket in use: most reads carry a few signals.
+constexpr std::size_t active_buffer_size = 4 * 1024;
 /// Parts of frames one gather write takes at most (Linux's IOV_MAX is 1024).
 constexpr std::size_t max_write_parts = 256;
 
@@ -113,6 +115,7 @@ void websocket_connection::on_accept(beast::error_code ec) {
   connections_.websocket_opened();
   connections_.add(shared_from_this());
   loop_.watch(*this, settings_.ping_interval / 2);
+  loop_.set_coalesce_delay(settings_.coalesce_delay);
   participant_ = chats_.open(*this);
   wait_readable();
 }
@@ -120,6 +123,7 @@ void websocket_connection::on_accept(beast::error_code ec) {
 // ---- reading ----
 
 void websocket_connection::wait_readable() {
+  // Idle: wait for readability holding no buffer.
   socket_.async_wait(socket_type::wait_read,
                      [self = shared_from_this()](boost::system::error_code ec) {
                        if (self->ended_) return;
@@ -140,27 +144,69 @@ void websocket_connection::read_now() {
     return end(channel_end::dropped);
   }
   if (n == 0) return end(channel_end::dropped);  // the peer closed TCP
-  heard_ = true;
   if (kept != 0) {
     std::memcpy(buffer, partial_->data(), kept);
     partial_.reset();
   }
-  if (!failed_) {  // else draining after a protocol error
-    const auto size = kept + static_cast<std::size_t>(n);
-    const auto used = handle_frames(buffer, size);
-    if (ended_ || close_received_) return;
-    if (used < size && !failed_) {
-      partial_ = std::make_unique<std::string>(buffer + used, size - used);
-    }
-  }
+  if (!take(buffer, kept + static_cast<std::size_t>(n))) return;
   if (static_cast<std::size_t>(n) == room) {
     // Maybe more: read again after the other ready handlers (the socket is
     // edge-triggered, so waiting now could wait for ever).
     boost::asio::post(socket_.get_executor(),
                       [self = shared_from_this()] { self->read_now(); });
   } else {
-    wait_readable();
+    receive();
   }
+}
+
+void websocket_connection::receive() {
+  // Active: a receive kept pending on a small buffer of its own, which the
+  // reactor fills as data arrives (no re-arming system call per read, unlike
+  // a readiness wait); released when the socket falls silent.
+  if (!active_buffer_) active_buffer_ = std::make_unique_for_overwrite<char[]>(active_buffer_size);
+  socket_.async_receive(boost::asio::buffer(active_buffer_.get(), active_buffer_size),
+                        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                          self->on_receive(ec, n);
+                        });
+}
+
+void websocket_connection::on_receive(boost::system::error_code ec, std::size_t n) {
+  if (ended_) return;
+  if (ec == boost::asio::error::operation_aborted && going_idle_) {
+    going_idle_ = false;
+    active_buffer_.reset();
+    return wait_readable();
+  }
+  going_idle_ = false;
+  if (ec) return end(channel_end::dropped);  // EOF or a broken connection
+  if (!partial_ && n < active_buffer_size) {
+    // The usual case: whole frames, parsed in place.
+    if (!take(active_buffer_.get(), n)) return;
+    return receive();
+  }
+  // A partial frame to join, or maybe more waiting: continue in the loop's
+  // buffer, reading the rest with one more call.
+  const std::size_t kept = partial_ ? partial_->size() : 0;
+  char* buffer = loop_.receive_buffer(kept + active_buffer_size + read_size);
+  if (kept != 0) std::memcpy(buffer, partial_->data(), kept);
+  partial_.reset();
+  std::memcpy(buffer + kept, active_buffer_.get(), n);
+  std::size_t size = kept + n;
+  if (n == active_buffer_size) {
+    const auto more = ::recv(socket_.native_handle(), buffer + size, loop_.receive_buffer_size() - size, 0);
+    if (more > 0) size += static_cast<std::size_t>(more);
+  }
+  if (!take(buffer, size)) return;
+  receive();
+}
+
+bool websocket_connection::take(char* data, std::size_t size) {
+  heard_ = true;
+  if (failed_) return !ended_;  // draining after a protocol error
+  const auto used = handle_frames(data, size);
+  if (ended_ || close_received_) return false;
+  if (used < size && !failed_) partial_ = std::make_unique<std::string>(data + used, size - used);
+  return true;
 }
 
 std::size_t websocket_connection::handle_frames(char* data, std::size_t size) {
@@ -321,10 +367,11 @@ void websocket_connection::schedule_flush() {
   loop_.schedule_flush(shared_from_this());
 }
 
-void websocket_connection::flush() {
+std::size_t websocket_connection::flush() {
   flush_scheduled_ = false;
-  if (ended_ || write_blocked_) return;
+  if (ended_ || write_blocked_) return 0;
   std::uint64_t delivered = 0;
+  std::size_t frames = 0;
   while (!queue_.empty()) {
     // Every queued frame (header, then the message's parts), from where the
     // last write stopped, as one gather write.
@@ -357,7 +404,8 @@ void websocket_connection::flush() {
       if (would_block(errno)) break;
       // The peer is gone; the read side would see it too.
       if (delivered != 0 && participant_ != 0) chats_.written(participant_, delivered);
-      return end(channel_end::dropped);
+      end(channel_end::dropped);
+      return frames;
     }
     // Retire what was written completely.
     auto left = static_cast<std::size_t>(n) + front_written_;
@@ -369,20 +417,24 @@ void websocket_connection::flush() {
       if (op == opcode::text) queued_bytes_ -= done.message.size();
       if (op == opcode::close) close_sent_ = true;
       delivered = std::max(delivered, done.seq);
+      ++frames;
       queue_.pop_front();
     }
     front_written_ = left;
     if (static_cast<std::size_t>(n) < total) break;  // the socket's buffer is full
   }
   if (delivered != 0 && participant_ != 0) chats_.written(participant_, delivered);
-  if (!queue_.empty()) return wait_writable();
-  if (close_sent_ && close_received_) return end(channel_end::closed);
-  if (close_sent_ && failed_) {
+  if (!queue_.empty()) {
+    wait_writable();
+  } else if (close_sent_ && close_received_) {
+    end(channel_end::closed);
+  } else if (close_sent_ && failed_) {
     // Half-close and read until the peer's EOF: closing with its bytes
     // unread would reset the connection, and the close frame with it.
     boost::system::error_code ignored;
     socket_.shutdown(socket_type::shutdown_send, ignored);
   }
+  return frames;
 }
 
 void websocket_connection::wait_writable() {
@@ -464,6 +516,13 @@ void websocket_connection::keepalive_tick() {
     return;
   }
   ++silent_ticks_;
+  if (active_buffer_ && !going_idle_ && !write_blocked_) {
+    // Silent for a tick: give the buffer back and wait for readability
+    // (cancel only touches the pending receive here).
+    going_idle_ = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
   // Ticks are half an interval: the third silent one is at least one
   // interval of silence, the fifth at least two.
   if (silent_ticks_ == 3 && !close_queued_) queue_control(opcode::ping, {});

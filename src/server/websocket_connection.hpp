@@ -28,6 +28,8 @@ struct websocket_settings {
   std::chrono::milliseconds send_timeout{30'000};
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t send_queue_bytes = 1024 * 1024;
+  /// Pause after a busy flush (see websocket_loop); 0: none.
+  std::chrono::microseconds coalesce_delay{0};
 };
 
 /** One WebSocket on /ws: a participant's real-time channel.
@@ -66,8 +68,9 @@ public:
   void shutdown() override;
 
   // Called by websocket_loop.
-  /// Writes every queued frame it can with one system call.
-  void flush();
+  /// Writes every queued frame it can with one system call; how many
+  /// frames it completed.
+  std::size_t flush();
   /// One keepalive tick (half a ping interval).
   void keepalive_tick();
 
@@ -81,6 +84,11 @@ private:
   void on_accept(boost::beast::error_code ec);
   void wait_readable();
   void read_now();
+  void receive();
+  void on_receive(boost::system::error_code ec, std::size_t n);
+  /// Handles the frames in [data, data+size) and keeps a partial one;
+  /// false when reading is over.
+  bool take(char* data, std::size_t size);
   /// Parses and handles the complete frames at the start of `data`; returns
   /// how many bytes they took.
   std::size_t handle_frames(char* data, std::size_t size);
@@ -115,6 +123,8 @@ private:
   connection_tracker& connections_;
   metrics& stats_;
 
+  /// While the socket is in use: what its pending receive fills.
+  std::unique_ptr<char[]> active_buffer_;
   /// Bytes of a frame not yet complete; null (nothing held) between frames.
   std::unique_ptr<std::string> partial_;
   /// A fragmented message being put together; null when none.
@@ -141,6 +151,7 @@ private:
   bool accepted_ = false;          ///< the handshake succeeded
   bool flush_scheduled_ = false;
   bool write_blocked_ = false;     ///< waiting for the socket to take more
+  bool going_idle_ = false;        ///< the receive was cancelled to free its buffer
   bool close_queued_ = false;      ///< no more frames are queued after the close
   bool close_sent_ = false;
   bool close_received_ = false;

@@ -1,6 +1,7 @@
 #include "websocket_loop.hpp"
 
 #include <boost/asio/post.hpp>
+#include <thread>
 
 #include "websocket_connection.hpp"
 
@@ -40,8 +41,13 @@ void websocket_loop::schedule_flush(std::shared_ptr<websocket_connection> c) {
 void websocket_loop::flush_all() {
   flush_posted_ = false;
   flushing_.swap(dirty_);
-  for (auto& c : flushing_) c->flush();
+  std::size_t frames = 0;
+  for (auto& c : flushing_) frames += c->flush();
   flushing_.clear();
+  // Under load, a short pause makes the next reads and writes carry more
+  // frames each: the kernel's cost is per call, not per byte. Only after a
+  // busy flush, so a lone message is never delayed by it.
+  if (coalesce_delay_.count() > 0 && frames >= busy_frames) std::this_thread::sleep_for(coalesce_delay_);
 }
 
 void websocket_loop::watch(websocket_connection& c, std::chrono::milliseconds tick) {
@@ -52,7 +58,7 @@ void websocket_loop::watch(websocket_connection& c, std::chrono::milliseconds ti
 
 void websocket_loop::unwatch(websocket_connection& c) noexcept {
   c.websocket_loop_hook::unlink();
-  if (watched_.empty() && ticking_) tick_timer_.cancel();
+  if (watched_.empty() && ticking_ && !stopped_) tick_timer_.cancel();
 }
 
 void websocket_loop::arm_tick() {

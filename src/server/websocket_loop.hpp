@@ -45,6 +45,12 @@ public:
   /// Flushes `c` once the handlers ready now have run.
   void schedule_flush(std::shared_ptr<websocket_connection> c);
 
+  /// After a flush of at least `busy_frames` frames, the loop pauses for
+  /// `delay` (at most 0.3 ms) before it reads again, so that more frames
+  /// arrive per read and leave per write. Zero: no pause.
+  void set_coalesce_delay(std::chrono::microseconds delay) noexcept { coalesce_delay_ = delay; }
+  static constexpr std::size_t busy_frames = 32;
+
   /// Calls `c.keepalive_tick()` every `tick` until `unwatch(c)`.
   void watch(websocket_connection& c, std::chrono::milliseconds tick);
   /// Stops the tick with the last socket, so an idle loop can finish.
@@ -61,6 +67,7 @@ private:
 
   std::vector<std::shared_ptr<websocket_connection>> dirty_, flushing_;
   bool flush_posted_ = false;
+  std::chrono::microseconds coalesce_delay_{0};
 
   boost::intrusive::list<websocket_connection, boost::intrusive::base_hook<websocket_loop_hook>,
                          boost::intrusive::constant_time_size<false>>

@@ -128,6 +128,7 @@ const std::vector<setting_probe>& probes() {
       {"ONLINE_PUSH_INTERVAL_S", "1",
        [](const config& c) { return c.online_push_interval == 1s; }},
       {"SHUTDOWN_GRACE_S", "0.25", [](const config& c) { return c.shutdown_grace == 250ms; }},
+      {"WS_COALESCE_DELAY_US", "150", [](const config& c) { return c.ws_coalesce_delay_us == 150; }},
   };
   return all;
 }
