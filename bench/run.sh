@@ -132,6 +132,30 @@ fi
 for target in parley yardstick; do
   bench "idle ${idle} $target" "$target" idle --clients "$idle"
 done
+
+# Issue 16's figures: server CPU (user + system) and system calls per relayed
+# signal with 16 signals in flight per client at three sizes, and with one in
+# flight; idle memory also at the smaller size. Each run relays about 200,000
+# signals (a few seconds).
+if [[ $quick == 1 ]]; then
+  w16=("10:200" "50:40" "200:10") one_pairs=4 one_msgs=200 idle_small=200
+else
+  w16=("100:1000" "1000:100" "5000:20") one_pairs=10 one_msgs=2000 idle_small=10000
+fi
+for _ in $(seq "$repeat"); do
+  for size in "${w16[@]}"; do
+    for target in parley yardstick; do
+      bench "relay ${size%%:*} pairs w16 $target" "$target" relay --pairs "${size%%:*}" --messages "${size#*:}" --window 16
+    done
+  done
+  for target in parley yardstick; do
+    bench "relay ${one_pairs} pairs w1 $target" "$target" relay --pairs "$one_pairs" --messages "$one_msgs" --window 1
+  done
+done
+for target in parley yardstick; do
+  bench "idle ${idle_small} $target" "$target" idle --clients "$idle_small"
+done
+
 bench "match ${match} parley" parley match --clients "$match" --wave 1000
 bench "match churn ${churn}x10 parley" parley match --clients "$churn" --wave 1000 --churn --rounds 10
 bench "rest ${rest_users}x${rest_msgs} parley" parley rest --clients "$rest_users" --messages "$rest_msgs"
@@ -206,6 +230,25 @@ fmt() { jq -rn --arg v "$1" --argjson d "${2:-1}" 'if ($v|length)>0 then (($v|to
   echo "| rest ${rest_users} users: requests/s | $(fmt "$p" 0) | | | |"
   p=$(metric "rest ${rest_users}x${rest_msgs} parley" latency_p99_us)
   echo "| rest ${rest_users} users: p99 request latency (us) | $(fmt "$p" 0) | | | |"
+  echo
+  echo "Issue 16 (server CPU and system calls per relayed signal; medians of $repeat runs):"
+  echo
+  echo "| relay | server | CPU µs/signal (user + system) | system calls/signal | p50 latency µs | signals/s |"
+  echo "|---|---|---|---|---|---|"
+  for label in "${w16[@]%%:*}"; do
+    for target in parley yardstick; do
+      l="relay $label pairs w16 $target"
+      echo "| $label pairs, 16 in flight | $target | $(fmt "$(metric "$l" server_cpu_per_msg_us)" 2) ($(fmt "$(metric "$l" server_cpu_user_per_msg_us)" 2) + $(fmt "$(metric "$l" server_cpu_sys_per_msg_us)" 2)) | $(fmt "$(metric "$l" server_syscalls_per_msg)" 2) | $(fmt "$(metric "$l" latency_p50_us)" 0) | $(fmt "$(metric "$l" msgs_per_s)" 0) |"
+    done
+  done
+  for target in parley yardstick; do
+    l="relay ${one_pairs} pairs w1 $target"
+    echo "| ${one_pairs} pairs, one in flight | $target | $(fmt "$(metric "$l" server_cpu_per_msg_us)" 2) ($(fmt "$(metric "$l" server_cpu_user_per_msg_us)" 2) + $(fmt "$(metric "$l" server_cpu_sys_per_msg_us)" 2)) | $(fmt "$(metric "$l" server_syscalls_per_msg)" 2) | $(fmt "$(metric "$l" latency_p50_us)" 0) | $(fmt "$(metric "$l" msgs_per_s)" 0) |"
+  done
+  for n in "$idle_small" "$idle"; do
+    p=$(metric "idle $n parley" server_bytes_per_connection) y=$(metric "idle $n yardstick" server_bytes_per_connection)
+    echo "| idle $n: server bytes per connection | parley $(fmt "$p" 0) | yardstick $(fmt "$y" 0) | target <= 1024 | | |"
+  done
   echo
   echo "Failed runs: $failures (details in results.txt)."
 } >"$results/summary.md"

@@ -5,6 +5,7 @@
 #include "loop_runner.hpp"
 #include "process_stats.hpp"
 #include "signal_payload.hpp"
+#include "syscall_counter.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
@@ -113,6 +114,7 @@ private:
             }
             fleet_[i].set_message_handler([this](ws_client& c, std::string_view frame) { on_relay_frame(c, frame); });
         }
+        syscall_counter syscalls(opts_.server_pid);
         auto const cpu_before = read_cpu_times(opts_.server_pid);
         auto const own_before = own_cpu_times();
         start_ns_ = now_ns();
@@ -126,6 +128,7 @@ private:
         pacer_.cancel();
         auto const cpu_after = read_cpu_times(opts_.server_pid);
         auto const own_after = own_cpu_times();
+        auto const server_syscalls = syscalls.stop();
 
         double const elapsed = static_cast<double>(last_receipt_ns_ - start_ns_) / 1e9;
         // Whatever did not arrive by the end is lost.
@@ -151,6 +154,9 @@ private:
             // kernel's TCP work, which any relay pays.
             report_.metric("server_cpu_user_per_msg_us", per_msg_us(user), "us", "  of which user");
             report_.metric("server_cpu_sys_per_msg_us", per_msg_us(cpu - user), "us", "  of which system");
+            if (server_syscalls && delivered_ > 0)
+                report_.metric("server_syscalls_per_msg", static_cast<double>(*server_syscalls) / static_cast<double>(delivered_),
+                               "", "server system calls per relayed signal (perf)");
             report_.metric("server_cpu_utilisation", elapsed > 0 ? cpu / elapsed : 0.0, "", "server CPU / wall");
         }
         double const own = own_after.total_s() - own_before.total_s();

@@ -360,6 +360,9 @@ const setting settings[] = {
      [](config& c, std::string_view v) {
        return set_size(c.abuse.address_table_size, v, 1, 100'000'000);
      }},
+    {"WS_COALESCE_DELAY_US", "Pause after a busy WebSocket flush, in microseconds (0-300; 0: none)",
+     [](const config& c) { return std::to_string(c.ws_coalesce_delay_us); },
+     [](config& c, std::string_view v) { return set_size(c.ws_coalesce_delay_us, v, 0, 300); }},
 };
 
 std::string flag_of(std::string_view name) {

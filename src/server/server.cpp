@@ -80,7 +80,7 @@ http_settings http_settings_of(const config& cfg) {
 
 websocket_settings websocket_settings_of(const config& cfg) {
   return {cfg.request_timeout, cfg.ws_ping_interval, cfg.send_timeout, cfg.max_frame_bytes,
-          cfg.ws_send_queue_bytes};
+          cfg.ws_send_queue_bytes, std::chrono::microseconds(cfg.ws_coalesce_delay_us)};
 }
 
 rest_settings rest_settings_of(const config& cfg) {

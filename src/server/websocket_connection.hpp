@@ -1,25 +1,24 @@
 #pragma once
 
 #include <boost/asio/basic_stream_socket.hpp>
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <boost/container/devector.hpp>
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
+#include <string_view>
 
 #include "address_guard.hpp"
 #include "connection_tracker.hpp"
 #include "http_types.hpp"
 #include "metrics.hpp"
 #include "parley/app/chat_service.hpp"
+#include "websocket_frame.hpp"
+#include "websocket_loop.hpp"
 
 namespace parley {
 
@@ -30,18 +29,28 @@ struct websocket_settings {
   std::chrono::milliseconds send_timeout{30'000};
   std::size_t max_frame_bytes = 64 * 1024;
   std::size_t send_queue_bytes = 1024 * 1024;
+  /// Pause after a busy flush (see websocket_loop); 0: none.
+  std::chrono::microseconds coalesce_delay{0};
 };
 
 /** One WebSocket on /ws: a participant's real-time channel.
 
-    Reads text frames, decodes each into a command and hands it to the chat
-    service; writes what the service pushes through one bounded queue with
-    one write in flight. Keepalive pings find dead peers. It only reads,
-    writes, times out and translates: every rule is in the chat service.
+    Beast performs the upgrade; from then on the connection speaks RFC 6455
+    itself on the bare socket, so that it can be cheap:
+    - reads go into its loop's shared receive buffer (websocket_loop), and
+      every complete frame is parsed in place; only a partial frame is kept;
+    - what the service pushes is queued, with ping, pong and close frames in
+      the same queue (so in order), and written by the loop's flush once per
+      loop iteration, as one gather write of every queued frame;
+    - keepalive is the loop's coarse tick: a ping after one to one and a half
+      ping intervals of silence, a drop after two to two and a half.
+    It only reads, writes, times out and translates: every rule is in the
+    chat service.
 */
 class websocket_connection final : public std::enable_shared_from_this<websocket_connection>,
                                    public participant_channel,
-                                   public stoppable {
+                                   public stoppable,
+                                   public websocket_loop_hook {
 public:
   websocket_connection(boost::asio::ip::tcp::socket&& socket, boost::asio::io_context& ioc,
                        const websocket_settings& settings, chat_service& chats,
@@ -62,49 +71,98 @@ public:
   // stoppable: close with 1001 after what is queued.
   void shutdown() override;
 
-private:
-  void on_accept(boost::beast::error_code ec);
-  void do_read();
-  void on_read(boost::beast::error_code ec, std::size_t bytes);
-  /// Answers a frame that could not be applied with an `error` message.
-  void refuse(const failure& f);
-  void do_write();
-  void on_write(boost::beast::error_code ec, std::size_t bytes);
-  /// Sends a close frame once the queue has drained; forced after the send timeout.
-  void close_after_queue(boost::beast::websocket::close_code code, std::string reason);
-  void start_close();
+  // Called by websocket_loop.
+  /// Writes every queued frame it can with one system call; how many
+  /// frames it completed.
+  std::size_t flush();
+  /// One keepalive tick (half a ping interval).
+  void keepalive_tick();
 
-  // A socket bound to the io_context's own executor, not beast::tcp_stream:
-  // the WebSocket stream has its own timeouts, and the concrete executor
-  // avoids type-erased executor copies on every read and write.
+private:
+  // A socket bound to the io_context's own executor: the concrete executor
+  // avoids type-erased executor copies on every operation.
   using socket_type =
       boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+  using opcode = websocket_frame::opcode;
 
-  boost::beast::websocket::stream<socket_type> ws_;
-  boost::beast::flat_buffer buffer_;
+  void on_accept(boost::beast::error_code ec);
+  void wait_readable();
+  void read_now();
+  void receive();
+  void on_receive(boost::system::error_code ec, std::size_t n);
+  /// Handles the frames in [data, data+size) and keeps a partial one;
+  /// false when reading is over.
+  bool take(char* data, std::size_t size);
+  /// Parses and handles the complete frames at the start of `data`; returns
+  /// how many bytes they took.
+  std::size_t handle_frames(char* data, std::size_t size);
+  void handle_frame(const websocket_frame::client_frame& f, char* payload);
+  void handle_message(opcode op, std::string_view payload);
+  void handle_close_frame(std::string_view payload);
+  /// Answers a frame that could not be applied with an `error` message.
+  void refuse(const failure& f);
+  /// The client broke RFC 6455: close with `code` and stop reading.
+  void fail(std::uint16_t code, std::string_view reason);
+
+  /// Queues one frame (not counted against the send queue bound).
+  void queue_control(opcode op, std::string payload);
+  void schedule_flush();
+  void wait_writable();
+  /// Sends a close frame after what is queued; ends the connection if the
+  /// peer has not answered it within the send timeout.
+  void close_after_queue(std::uint16_t code, std::string_view reason);
+  void arm_close_deadline();
+  /// Drops the queued frames that have not started.
+  void drop_unsent();
+  /// The connection is over: tells the service (unless already done) and
+  /// closes the socket.
+  void end(channel_end how);
+
+  socket_type socket_;
+  /// Only during the upgrade.
+  std::unique_ptr<boost::beast::websocket::stream<socket_type>> handshake_;
+  websocket_loop& loop_;
   const websocket_settings& settings_;
   chat_service& chats_;
   connection_tracker& connections_;
   metrics& stats_;
 
+  /// While the socket is in use: what its pending receive fills.
+  std::unique_ptr<char[]> active_buffer_;
+  /// Bytes of a frame not yet complete; null (nothing held) between frames.
+  std::unique_ptr<std::string> partial_;
+  /// A fragmented message being put together; null when none.
+  std::unique_ptr<std::string> fragments_;
+
   struct outgoing {
     encoded_message message;
     std::uint64_t seq;
+    websocket_frame::server_header header;
+    std::size_t size() const noexcept { return header.size + message.size(); }
   };
   boost::container::devector<outgoing> queue_;  // allocates nothing while empty
-  std::size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  /// The parts of the frame being written (one gather write).
-  std::array<boost::asio::const_buffer, 3> write_buffers_{};
+  std::size_t queued_bytes_ = 0;   ///< of messages from the service (the bound)
+  std::size_t front_written_ = 0;  ///< bytes of the front frame already sent
 
-  std::optional<boost::beast::websocket::close_reason> close_reason_;
-  bool closing_ = false;  ///< no more frames are queued after the close
-  boost::asio::steady_timer close_deadline_;
+  /// Only while closing.
+  std::unique_ptr<boost::asio::steady_timer> close_deadline_;
 
   participant_id participant_ = 0;  ///< 0: none (not yet, or released)
   std::string client_key_;          ///< until the service takes it at open
-  bool accepted_ = false;           ///< the handshake succeeded
   address_slot slot_;               ///< MAX_CONNECTIONS_PER_ADDRESS
+
+  opcode fragments_op_ = opcode::text;
+  std::uint8_t silent_ticks_ = 0;  ///< keepalive ticks without a byte from the peer
+  bool heard_ = false;             ///< bytes arrived since the last tick
+  bool accepted_ = false;          ///< the handshake succeeded
+  bool flush_scheduled_ = false;
+  bool write_blocked_ = false;     ///< waiting for the socket to take more
+  bool going_idle_ = false;        ///< the receive was cancelled to free its buffer
+  bool close_queued_ = false;      ///< no more frames are queued after the close
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool failed_ = false;            ///< protocol error: close once the close frame is out
+  bool ended_ = false;             ///< socket closed
 };
 
 }  // namespace parley

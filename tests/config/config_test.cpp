@@ -146,6 +146,7 @@ const std::vector<setting_probe>& probes() {
       {"MAX_CONNECTIONS_PER_ADDRESS", "0",
        [](const config& c) { return c.abuse.connections_per_address == 0; }},
       {"RATE_TABLE_SIZE", "500", [](const config& c) { return c.abuse.address_table_size == 500; }},
+      {"WS_COALESCE_DELAY_US", "150", [](const config& c) { return c.ws_coalesce_delay_us == 150; }},
   };
   return all;
 }

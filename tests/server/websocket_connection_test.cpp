@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <future>
 #include <memory>
 #include <set>
@@ -500,6 +504,236 @@ TEST(WebSocket, TwoHundredConcurrentPairsRelayWithoutLossOrMisrouting) {
     }
   }
   EXPECT_EQ(http_request(server.port(), "GET", "/health").body_json()["sessions"], pairs);
+}
+
+// ---- The server's own RFC 6455 framing, seen from a raw socket ----
+
+/// A WebSocket client that writes and reads frames byte for byte, so a test
+/// can put many frames in one TCP write, split one across writes, or break
+/// the protocol on purpose.
+class raw_ws {
+public:
+  explicit raw_ws(std::uint16_t port) : socket_(ioc_) {
+    socket_.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    timeval tv{5, 0};
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const std::string upgrade =
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    boost::asio::write(socket_, boost::asio::buffer(upgrade));
+    const auto end = boost::asio::read_until(socket_, boost::asio::dynamic_buffer(in_), "\r\n\r\n");
+    const auto head = in_.substr(0, end);
+    in_.erase(0, end);
+    EXPECT_NE(head.find("101"), std::string::npos) << head;
+    EXPECT_NE(head.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos) << head;
+  }
+
+  /// One masked client frame.
+  static std::string frame(std::uint8_t opcode, std::string_view payload, bool fin = true) {
+    std::string out;
+    out.push_back(static_cast<char>((fin ? 0x80 : 0) | opcode));
+    if (payload.size() < 126) {
+      out.push_back(static_cast<char>(0x80 | payload.size()));
+    } else if (payload.size() <= 0xFFFF) {
+      out.push_back(static_cast<char>(0x80 | 126));
+      out.push_back(static_cast<char>(payload.size() >> 8));
+      out.push_back(static_cast<char>(payload.size() & 0xFF));
+    } else {
+      out.push_back(static_cast<char>(0x80 | 127));
+      for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((payload.size() >> (8 * i)) & 0xFF));
+    }
+    const char mask[4] = {0x12, 0x34, 0x56, 0x78};
+    out.append(mask, 4);
+    for (std::size_t i = 0; i < payload.size(); ++i) out.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+    return out;
+  }
+  static std::string text(const json& j) { return frame(0x1, j.dump()); }
+
+  void write(const std::string& bytes) { boost::asio::write(socket_, boost::asio::buffer(bytes)); }
+
+  struct server_frame {
+    int opcode = -1;  ///< -1: the connection ended
+    std::string payload;
+    json body() const { return json::parse(payload); }
+  };
+  /// The next frame from the server (checked to be final and unmasked).
+  server_frame read() {
+    auto need = [this](std::size_t n) {
+      boost::system::error_code ec;
+      if (in_.size() < n) {
+        boost::asio::read(socket_, boost::asio::dynamic_buffer(in_),
+                          boost::asio::transfer_at_least(n - in_.size()), ec);
+      }
+      return in_.size() >= n;
+    };
+    if (!need(2)) return {};
+    const auto b0 = static_cast<std::uint8_t>(in_[0]);
+    const auto b1 = static_cast<std::uint8_t>(in_[1]);
+    EXPECT_EQ(b0 & 0x80, 0x80) << "the server sends final frames";
+    EXPECT_EQ(b1 & 0x80, 0) << "server frames are not masked";
+    std::size_t length = b1 & 0x7F, header = 2;
+    if (length == 126) {
+      if (!need(4)) return {};
+      length = (static_cast<std::uint8_t>(in_[2]) << 8) | static_cast<std::uint8_t>(in_[3]);
+      header = 4;
+    } else if (length == 127) {
+      if (!need(10)) return {};
+      length = 0;
+      for (int i = 0; i < 8; ++i) length = (length << 8) | static_cast<std::uint8_t>(in_[2 + i]);
+      header = 10;
+    }
+    if (!need(header + length)) return {};
+    server_frame f{b0 & 0x0F, in_.substr(header, length)};
+    in_.erase(0, header + length);
+    return f;
+  }
+  /// Skips frames that are not of `type` (hello, online...).
+  json read_type(const std::string& type) {
+    for (int i = 0; i < 100; ++i) {
+      const auto f = read();
+      if (f.opcode != 0x1) return {};
+      auto j = f.body();
+      if (j["type"] == type) return j;
+    }
+    return {};
+  }
+  /// Whether the server closed TCP (read returns EOF) within the timeout.
+  bool ended() {
+    char c;
+    boost::system::error_code ec;
+    const auto n = socket_.read_some(boost::asio::buffer(&c, 1), ec);
+    return n == 0 && ec == boost::asio::error::eof;
+  }
+
+private:
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string in_;
+};
+
+std::uint16_t close_code_of(const std::string& payload) {
+  if (payload.size() < 2) return 0;
+  return static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
+                                    static_cast<std::uint8_t>(payload[1]));
+}
+
+TEST(WebSocketFraming, ManyMessagesQueuedInOneLoopIterationArriveIntactAndInOrder) {
+  test_server server;
+  raw_ws a(server.port()), b(server.port());
+  ASSERT_EQ(a.read_type("hello")["type"], "hello");
+  ASSERT_EQ(b.read_type("hello")["type"], "hello");
+  a.write(raw_ws::text({{"type", "start"}, {"chat_type", "video"}}));
+  ASSERT_EQ(a.read_type("waiting")["type"], "waiting");
+  b.write(raw_ws::text({{"type", "start"}, {"chat_type", "video"}}));
+  ASSERT_EQ(a.read_type("matched")["type"], "matched");
+  ASSERT_EQ(b.read_type("matched")["type"], "matched");
+
+  // 300 signals of varied sizes (2- and 4-byte headers, one SDP-sized) and a
+  // ping in the middle, in ONE write: the server reads them in one or a few
+  // reads and queues all their relays within one loop iteration.
+  constexpr int count = 300;
+  std::string burst;
+  std::vector<std::string> sent;
+  for (int i = 0; i < count; ++i) {
+    const std::size_t pad = i == 150 ? 6'000 : static_cast<std::size_t>(i * 7 % 400);
+    json data = {{"i", i}, {"pad", std::string(pad, static_cast<char>('a' + i % 26))}};
+    sent.push_back(data.dump());
+    burst += raw_ws::text({{"type", "signal"}, {"data", data}});
+    if (i == count / 2) burst += raw_ws::frame(0x9, "are you there");
+  }
+  a.write(burst);
+  for (int i = 0; i < count; ++i) {
+    const auto f = b.read();
+    ASSERT_EQ(f.opcode, 0x1) << "frame " << i;
+    const auto j = f.body();
+    ASSERT_EQ(j["type"], "signal");
+    ASSERT_EQ(j["data"].dump(), sent[i]) << "signal " << i << " intact and in order";
+  }
+  // The ping was answered, in order, with its payload, to its sender only.
+  const auto pong = a.read();
+  EXPECT_EQ(pong.opcode, 0xA);
+  EXPECT_EQ(pong.payload, "are you there");
+
+  // Close handshake: the server echoes the code and closes TCP; the partner
+  // hears that its stranger left.
+  a.write(raw_ws::frame(0x8, std::string("\x03\xe8", 2) + "bye"));
+  const auto echo = a.read();
+  EXPECT_EQ(echo.opcode, 0x8);
+  EXPECT_EQ(close_code_of(echo.payload), 1000);
+  EXPECT_TRUE(a.ended());
+  const auto left = b.read_type("partner_left");
+  EXPECT_EQ(left["reason"], "left");
+}
+
+TEST(WebSocketFraming, FramesSplitAcrossWritesAndFragmentedMessagesAreReassembled) {
+  test_server server;
+  raw_ws a(server.port());
+  ASSERT_EQ(a.read_type("hello")["type"], "hello");
+  // One frame in three writes, byte boundaries inside the header and payload.
+  const auto start = raw_ws::text({{"type", "start"}, {"chat_type", "text"}});
+  a.write(start.substr(0, 1));
+  std::this_thread::sleep_for(50ms);
+  a.write(start.substr(1, 9));
+  std::this_thread::sleep_for(50ms);
+  a.write(start.substr(10));
+  EXPECT_EQ(a.read_type("waiting")["chat_type"], "text");
+  // A message in three fragments, with a ping between them.
+  const std::string typing = json({{"type", "typing"}, {"active", true}}).dump();
+  a.write(raw_ws::frame(0x1, typing.substr(0, 5), false) + raw_ws::frame(0x9, "x") +
+          raw_ws::frame(0x0, typing.substr(5, 5), false) + raw_ws::frame(0x0, typing.substr(10)));
+  const auto pong = a.read();
+  EXPECT_EQ(pong.opcode, 0xA);
+  EXPECT_EQ(pong.payload, "x");
+  // Typing while waiting is refused by the service: proof the message was whole.
+  const auto refused = a.read();
+  ASSERT_EQ(refused.opcode, 0x1);
+  EXPECT_EQ(refused.body()["type"], "error") << refused.payload;
+}
+
+TEST(WebSocketFraming, BrokenFramingIsClosedWith1002AndBadUtf8With1007) {
+  test_server server;
+  {
+    raw_ws a(server.port());
+    ASSERT_EQ(a.read_type("hello")["type"], "hello");
+    std::string unmasked = "\x81\x02{}";
+    a.write(unmasked);
+    const auto f = a.read();
+    EXPECT_EQ(f.opcode, 0x8);
+    EXPECT_EQ(close_code_of(f.payload), 1002);
+    EXPECT_TRUE(a.ended());
+  }
+  {
+    raw_ws a(server.port());
+    ASSERT_EQ(a.read_type("hello")["type"], "hello");
+    a.write(raw_ws::frame(0x1, "{\"type\":\"\xc3\x28\"}"));
+    const auto f = a.read();
+    EXPECT_EQ(f.opcode, 0x8);
+    EXPECT_EQ(close_code_of(f.payload), 1007);
+    EXPECT_TRUE(a.ended());
+  }
+  // The server still serves others.
+  raw_ws c(server.port());
+  EXPECT_EQ(c.read_type("hello")["type"], "hello");
+}
+
+TEST(WebSocketFraming, ASilentPeerIsPingedThenDropped) {
+  auto cfg = test_config();
+  cfg.ws_ping_interval = 200ms;
+  test_server server(cfg);
+  raw_ws a(server.port());
+  ASSERT_EQ(a.read_type("hello")["type"], "hello");
+  const auto started = std::chrono::steady_clock::now();
+  const auto ping = a.read();
+  EXPECT_EQ(ping.opcode, 0x9);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 150ms) << "not before an interval of silence";
+  // Answering keeps it open past two intervals...
+  a.write(raw_ws::frame(0xA, ping.payload));
+  std::this_thread::sleep_for(250ms);
+  a.write(raw_ws::frame(0x9, "still here"));
+  EXPECT_EQ(a.read().opcode, 0xA);
+  // ...silence ends it: the next ping, then TCP closes without a close frame.
+  EXPECT_EQ(a.read().opcode, 0x9);
+  EXPECT_TRUE(a.ended());
 }
 
 }  // namespace

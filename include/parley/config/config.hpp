@@ -60,6 +60,9 @@ struct config {
   std::chrono::milliseconds send_timeout = std::chrono::seconds(30);
   std::chrono::milliseconds online_push_interval = std::chrono::seconds(3);
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
+  /// After a busy WebSocket flush the loop pauses this long (at most 300 us)
+  /// so that more frames go per system call; 0: never.
+  std::size_t ws_coalesce_delay_us = 200;
 
   chat_limits chat;
   /// Rate limits per participant and per client address (0 disables each).
