@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "parley/core/chat_limits.hpp"
+#include "parley/core/moderation_limits.hpp"
 
 namespace parley {
 
@@ -61,6 +62,11 @@ struct config {
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
 
   chat_limits chat;
+
+  /// Reports, bans and the spam guard.
+  moderation_limits moderation;
+  /// Bearer token of the admin API under /admin/; empty: no admin API. Never shown.
+  std::string admin_token;
 };
 
 /// Where settings come from, injected so tests need no files or environment.
