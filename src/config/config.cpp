@@ -312,9 +312,9 @@ const setting settings[] = {
      [](const config& c) { return seconds_text(c.chat.report_grace); },
      [](config& c, std::string_view v) { return set_seconds(c.chat.report_grace, v, 0); }},
     {"REPORT_COMMENT_CHARS", "Longest comment of a report, in characters",
-     [](const config& c) { return std::to_string(c.moderation.report_comment_chars); },
+     [](const config& c) { return std::to_string(c.chat.report_comment_chars); },
      [](config& c, std::string_view v) {
-       return set_size(c.moderation.report_comment_chars, v, 0, 10'000);
+       return set_size(c.chat.report_comment_chars, v, 0, 10'000);
      }},
     {"MAX_REPORTS", "Reports kept for the admin API at most (the oldest go first)",
      [](const config& c) { return std::to_string(c.moderation.max_reports); },

@@ -154,6 +154,12 @@ void http_connection::upgrade(http_request&& req) {
     spdlog::warn("refused WebSocket from origin '{}'", std::string(req[http::field::origin]));
     return send(error_response(req, error_code::forbidden, "origin not allowed"));
   }
+  // A banned address is refused before the 101, with the seconds left.
+  if (const auto left = parts_.chats.ban_remaining(client_key_)) {
+    auto res = error_response(req, error_code::banned, "this address is banned");
+    res.set(http::field::retry_after, std::to_string(left->count()));
+    return send(std::move(res));
+  }
   parts_.stats.count_http(101);
   spdlog::debug("{} GET /ws 101", client_);
   // The WebSocket has its own timeouts; this stream's deadline must not fire.

@@ -104,7 +104,7 @@ struct server::impl {
       : cfg(settings),
         hashes(cfg.hash_secret.empty() ? keyed_hash::random_secret() : cfg.hash_secret),
         turn(turn_source_of(cfg)),
-        chats(cfg.chat, clock, tokens, turn.get()),
+        chats(cfg.chat, clock, tokens, turn.get(), cfg.moderation),
         origins(cfg.allowed_origins, cfg.cors_origins),
         files(cfg.web_root),
         http(http_settings_of(cfg)),

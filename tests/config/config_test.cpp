@@ -135,7 +135,7 @@ const std::vector<setting_probe>& probes() {
       {"MAX_EXCLUDED_PAIRS", "77", [](const config& c) { return c.chat.max_excluded_pairs == 77; }},
       {"REPORT_GRACE_S", "5", [](const config& c) { return c.chat.report_grace == 5s; }},
       {"REPORT_COMMENT_CHARS", "42",
-       [](const config& c) { return c.moderation.report_comment_chars == 42; }},
+       [](const config& c) { return c.chat.report_comment_chars == 42; }},
       {"MAX_REPORTS", "99", [](const config& c) { return c.moderation.max_reports == 99; }},
       {"REPORT_RETENTION_S", "120",
        [](const config& c) { return c.moderation.report_retention == 120s; }},

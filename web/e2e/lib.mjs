@@ -76,7 +76,9 @@ export async function startServer({ bin, dist, tmp, args = [], env = {} }) {
     cwd: tmp, // no stray .env is picked up
     // Only what the test sets (the server reads every setting from the environment
     // too), plus the sanitizer options of an ASan/UBSan build.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...sanitizerEnv(), LOG_LEVEL: 'info', ...env },
+    // REMATCH_COOLDOWN_S=0: these tests pair the same two pages again on purpose;
+    // the safety test sets its own.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...sanitizerEnv(), LOG_LEVEL: 'info', REMATCH_COOLDOWN_S: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "parley/app/moderation.hpp"
 #include "parley/app/participant_channel.hpp"
 #include "parley/app/turn_source.hpp"
 #include "parley/core/chat_limits.hpp"
@@ -35,7 +36,7 @@ class chat_service {
 public:
   /// `turn`: where TURN credentials come from; none when no relay is configured.
   chat_service(chat_limits limits, const time_source& clock, token_source& tokens,
-               turn_source* turn = nullptr);
+               turn_source* turn = nullptr, moderation_limits safety = {});
   chat_service(const chat_service&) = delete;
   chat_service& operator=(const chat_service&) = delete;
 
@@ -94,6 +95,21 @@ public:
   /// Pushes the online count to every channel if it changed since last time.
   void push_online_count();
 
+  // --- Safety (reports, bans)
+
+  /// Seconds left of the ban on the address whose keyed hash is `address_key`.
+  std::optional<std::chrono::seconds> ban_remaining(std::string_view address_key) const {
+    return safety_.remaining(address_key);
+  }
+  /// An operator bans the address of the participant `user_id` (online now:
+  /// its address is known only while it is), or the address whose keyed
+  /// hash is `address_key`. Its participants are ended at once.
+  std::variant<ban, failure> ban_user(std::string_view user_id, std::string reason,
+                                      std::chrono::seconds duration);
+  ban ban_address(std::string address_key, std::string reason, std::chrono::seconds duration);
+  bool lift_ban(std::string_view id) { return safety_.lift(id); }
+  const moderation& safety() const noexcept { return safety_; }
+
   const switchboard& board() const noexcept { return board_; }
   const chat_limits& limits() const noexcept { return board_.limits(); }
 
@@ -113,6 +129,13 @@ private:
   std::optional<turn_grant> turn_for(const participant& p, const event& e) const;
   void wake_waiters(participant_id who);
   participant_channel* channel_of(participant_id who) const;
+  /// Report or block: ends the chat with the stranger and keeps them apart.
+  std::optional<failure> report_stranger(participant& p, const report_command* report);
+  /// Ends every participant of a banned address, told `banned` on its channel
+  /// (except `told`, which was already).
+  void enforce(const ban& b, participant_id told = 0);
+  /// Enforces the bans decided while a command was applied.
+  void enforce_pending(participant_id told);
 
   switchboard board_;
   turn_source* turn_ = nullptr;
@@ -120,6 +143,8 @@ private:
   std::unordered_map<participant_id, participant_channel*> channels_;
   std::unordered_multimap<participant_id, event_waiter*> waiters_;
   std::size_t last_online_pushed_ = 0;
+  moderation safety_;
+  std::vector<ban> pending_bans_;  ///< decided while applying a command
 };
 
 }  // namespace parley

@@ -29,6 +29,8 @@ struct chat_limits {
   std::chrono::milliseconds block_exclusion = std::chrono::hours(24);
   /// Pairs kept apart at most (cooldowns, blocks, reports together).
   std::size_t max_excluded_pairs = 100'000;
+  /// Longest comment of a report, in characters.
+  std::size_t report_comment_chars = 500;
   /// How long after a chat ended its stranger can still be reported or blocked.
   std::chrono::milliseconds report_grace = std::chrono::seconds(60);
 };

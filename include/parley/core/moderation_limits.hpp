@@ -8,8 +8,6 @@ namespace parley {
 /// The rules of reports, bans and the spam guard. Values come from the
 /// configuration; the defaults here are the documented defaults.
 struct moderation_limits {
-  /// Longest report comment, in characters (REPORT_COMMENT_CHARS).
-  std::size_t report_comment_chars = 500;
   /// Reports kept for the admin API (MAX_REPORTS), and for how long (REPORT_RETENTION_S).
   std::size_t max_reports = 10'000;
   std::chrono::seconds report_retention{7 * 24 * 3600};
