@@ -15,6 +15,7 @@
 #include "connection_tracker.hpp"
 #include "http_types.hpp"
 #include "metrics.hpp"
+#include "admin_router.hpp"
 #include "origin_policy.hpp"
 #include "parley/app/chat_service.hpp"
 #include "parley/crypto/keyed_hash.hpp"
@@ -58,6 +59,7 @@ public:
     const keyed_hash& hashes;  ///< stands for client addresses
     connection_tracker& connections;
     metrics& stats;
+    const admin_router& admin;  ///< /admin/, when ADMIN_TOKEN is set
   };
 
   http_connection(boost::asio::ip::tcp::socket&& socket, const parts& shared);

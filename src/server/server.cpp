@@ -14,6 +14,7 @@
 
 #include "connection_tracker.hpp"
 #include "http_connection.hpp"
+#include "admin_router.hpp"
 #include "listener.hpp"
 #include "metrics.hpp"
 #include "origin_policy.hpp"
@@ -109,6 +110,7 @@ struct server::impl {
         files(cfg.web_root),
         http(http_settings_of(cfg)),
         websocket(websocket_settings_of(cfg)),
+        admin(cfg.admin_token, chats, hashes, clock),
         ioc(1),
         api(ioc, chats, origins, connections, stats, rest_settings_of(cfg)),
         signals(ioc, SIGINT, SIGTERM),
@@ -118,7 +120,7 @@ struct server::impl {
         deadline_timer(ioc) {}
 
   http_connection::parts connection_parts() {
-    return {ioc, http, websocket, api, files, origins, chats, hashes, connections, stats};
+    return {ioc, http, websocket, api, files, origins, chats, hashes, connections, stats, admin};
   }
 
   void start_timers() {
@@ -198,6 +200,7 @@ struct server::impl {
   connection_tracker connections;
   const http_settings http;
   const websocket_settings websocket;
+  admin_router admin;
 
   net::io_context ioc;
   rest_router api;
@@ -244,6 +247,12 @@ void server::open() {
                  cfg.turn_ttl.count());
     if (cfg.turn_secret.size() < 16) {
       spdlog::warn("TURN_SECRET is shorter than 16 characters: use a long random secret");
+    }
+  }
+  if (!cfg.admin_token.empty()) {
+    spdlog::info("admin API on /admin/ (ADMIN_TOKEN set); keep it off the internet");
+    if (cfg.admin_token.size() < 16) {
+      spdlog::warn("ADMIN_TOKEN is shorter than 16 characters: use a long random token");
     }
   }
   if (!i.files.available()) {
