@@ -162,7 +162,9 @@ void rest_router::on_metrics(call& c) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   auto res = json_response(c.shape, http::status::ok,
                            stats_.render(chats_.board(), connections_.open(),
-                                         connections_.websockets(), uptime));
+                                         connections_.websockets(), uptime) +
+                               metrics::render_safety(chats_.safety(),
+                                                      chats_.board().excluded_pairs()));
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   c.respond(std::move(res));
 }

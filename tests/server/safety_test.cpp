@@ -251,5 +251,35 @@ TEST(Safety, AdminBansAnOnlineUserById) {
   EXPECT_EQ(post_as(port, "10.0.0.3", "/start").status, 200u);
 }
 
+TEST(Safety, MetricsCountReportsBlocksBansAndSpam) {
+  auto cfg = safety_config();
+  cfg.moderation.spam_strangers = 2;
+  test_server server(cfg);
+  const auto port = server.port();
+  const auto a = post_as(port, "10.0.0.1", "/start").body_json();
+  post_as(port, "10.0.0.2", "/start");
+  ASSERT_EQ(post_as(port, "10.0.0.1", "/report", {{"reason", "underage"}}, a["token"]).status, 200u);
+  post_as(port, "10.0.0.1", "/next", {}, a["token"]);
+  post_as(port, "10.0.0.3", "/start");
+  ASSERT_EQ(post_as(port, "10.0.0.1", "/block", {}, a["token"]).status, 200u);
+  // The spammer (10.0.0.5) sends the same text to two strangers.
+  const auto s = post_as(port, "10.0.0.5", "/start").body_json();
+  post_as(port, "10.0.0.6", "/start");
+  ASSERT_EQ(post_as(port, "10.0.0.5", "/send", {{"text", "buy at spam.example"}}, s["token"]).status, 200u);
+  post_as(port, "10.0.0.5", "/next", {}, s["token"]);
+  post_as(port, "10.0.0.7", "/start");
+  const auto refused = post_as(port, "10.0.0.5", "/send", {{"text", "Buy at spam.example"}}, s["token"]);
+  EXPECT_EQ(refused.status, 403u);
+  EXPECT_EQ(code_of(refused), "banned");
+  EXPECT_FALSE(refused.header("retry-after").empty());
+
+  const auto m = http_request(port, "GET", "/metrics").body;
+  EXPECT_NE(m.find("parley_reports_total{reason=\"underage\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("parley_reports_total{reason=\"spam\"} 0\n"), std::string::npos);
+  EXPECT_NE(m.find("parley_blocks_total 1\n"), std::string::npos);
+  EXPECT_NE(m.find("parley_bans_active 1\n"), std::string::npos);
+  EXPECT_NE(m.find("parley_spam_refused_total 1\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace parley::testing
