@@ -159,7 +159,7 @@ function instrument() {
 }
 
 /** One Chromium process with a fresh profile in its own temp dir. */
-export async function launchBrowser(name, tmp, viewport = { width: 1200, height: 720 }) {
+export async function launchBrowser(name, tmp, viewport = { width: 1200, height: 720 }, { ageConfirmed = true } = {}) {
   const dir = path.join(tmp, `browser-${name}`);
   await mkdir(dir, { recursive: true });
   const env = {
@@ -180,6 +180,9 @@ export async function launchBrowser(name, tmp, viewport = { width: 1200, height:
   });
   context.setDefaultTimeout(WAIT_MS);
   await context.addInitScript(instrument);
+  // The age and rules gate (web/src/app/ageGate.ts) is passed once per device: these
+  // pages have passed it, unless a test checks the gate itself.
+  if (ageConfirmed) await context.addInitScript(() => window.localStorage.setItem('parley.ageConfirmed', '1'));
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   const watch = (p) => {
