@@ -14,8 +14,8 @@ encoded_message error_message(const failure& f) { return {server_messages::error
 }  // namespace
 
 chat_service::chat_service(chat_limits limits, const time_source& clock, token_source& tokens,
-                           turn_source* turn)
-    : board_(limits, clock, tokens), turn_(turn), clock_(clock) {}
+                           turn_source* turn, moderation_limits safety)
+    : board_(limits, clock, tokens), turn_(turn), clock_(clock), safety_(safety, clock, tokens) {}
 
 void chat_service::set_abuse_limits(const abuse_limits& limits) {
   abuse_ = limits;
@@ -77,6 +77,12 @@ participant_id chat_service::handle(participant_id caller, participant_channel& 
   if (!refused) refused = apply(*p, command.body);
   if (refused) {
     channel.push(error_message(*refused), 0);
+  } else if (std::holds_alternative<report_command>(command.body) ||
+             std::holds_alternative<block_command>(command.body)) {
+    const bool report = std::holds_alternative<report_command>(command.body);
+    channel.push({report ? server_messages::reported(p->last_chat_id)
+                         : server_messages::blocked(p->last_chat_id)},
+                 0);
   } else if (std::holds_alternative<start_command>(command.body) ||
              std::holds_alternative<next_command>(command.body)) {
     // A match is announced by its `matched` event instead.
@@ -85,6 +91,7 @@ participant_id chat_service::handle(participant_id caller, participant_channel& 
     }
   }
   flush();
+  enforce_pending(refused && refused->code == error_code::banned ? caller : 0);
   return caller;
 }
 
@@ -170,6 +177,11 @@ chat_service::rest_result chat_service::handle(std::optional<participant_id> cal
   const auto id = ends ? 0 : p->id;
   auto refused = apply(*p, command.body);  // `p` dangles after a disconnect
   flush();
+  enforce_pending(0);
+  if (id != 0 && board_.find(id) == nullptr) {
+    // The caller's own address was banned by what it just did.
+    return {failure{error_code::banned, "this address is banned"}, 0};
+  }
   return {std::move(refused), id};
 }
 
@@ -237,6 +249,7 @@ std::string_view chat_service::token_of(participant_id who) const {
 
 void chat_service::tick() {
   board_.tick();
+  safety_.purge();
   flush();
 }
 
@@ -278,7 +291,19 @@ std::optional<failure> chat_service::apply(participant& p, command_body& body) {
           spdlog::debug("participant {} started {} chat", p.user_id, to_string(c.type));
           return std::nullopt;
         } else if constexpr (std::is_same_v<command, message_command>) {
+          if (const auto* partner = p.status == participant_status::matched ? board_.find(p.partner)
+                                                                           : nullptr) {
+            if (const auto* b = safety_.check_message(p.address_key, c.text, partner->user_id)) {
+              pending_bans_.push_back(*b);
+              return failure{error_code::banned,
+                             "the same message to many strangers: your address is banned"};
+            }
+          }
           return board_.send_message(p, std::move(c.text));
+        } else if constexpr (std::is_same_v<command, report_command>) {
+          return report_stranger(p, &c);
+        } else if constexpr (std::is_same_v<command, block_command>) {
+          return report_stranger(p, nullptr);
         } else if constexpr (std::is_same_v<command, typing_command>) {
           return board_.send_typing(p, c.active);
         } else if constexpr (std::is_same_v<command, signal_command>) {
@@ -388,6 +413,74 @@ bool chat_service::count_refusal(participant_id who) {
     rates.refused = 0;
   }
   return ++rates.refused >= abuse_.abuse_limit;
+}
+
+// --- Safety ----------------------------------------------------------------------
+
+std::optional<failure> chat_service::report_stranger(participant& p, const report_command* c) {
+  auto blocked = board_.block(p);
+  if (auto* f = std::get_if<failure>(&blocked)) return std::move(*f);
+  auto& s = std::get<switchboard::stranger>(blocked);
+  if (c == nullptr) {
+    safety_.record_block();
+    spdlog::info("participant {} blocked {}", p.user_id, s.user_id);
+    return std::nullopt;
+  }
+  report r;
+  r.reason = c->reason;
+  r.comment = c->comment;
+  r.reporter_user_id = p.user_id;
+  r.reporter_key = p.address_key.empty() ? p.user_id : p.address_key;
+  r.reported_user_id = std::move(s.user_id);
+  r.reported_address_key = std::move(s.address_key);
+  r.chat_id = std::move(s.chat_id);
+  if (const auto* b = safety_.record_report(std::move(r))) pending_bans_.push_back(*b);
+  return std::nullopt;
+}
+
+void chat_service::enforce_pending(participant_id told) {
+  while (!pending_bans_.empty()) {
+    const auto b = std::move(pending_bans_.back());
+    pending_bans_.pop_back();
+    enforce(b, told);
+  }
+}
+
+void chat_service::enforce(const ban& b, participant_id told) {
+  auto ids = board_.find_by_address(b.address_key);
+  const auto notice = error_message(
+      {error_code::banned, "this address is banned; retry in " +
+                               std::to_string(safety_.remaining(b.address_key).value_or(
+                                                  std::chrono::seconds(0)).count()) +
+                               " s"});
+  for (const auto id : ids) {
+    auto* p = board_.find(id);
+    if (p == nullptr) continue;
+    spdlog::info("participant {} ended by ban {}", p->user_id, b.id);
+    if (auto* channel = channel_of(id); channel != nullptr && id != told) channel->push(notice, 0);
+    // The stranger sees an ordinary departure.
+    board_.end(*p, leave_reason::left);
+  }
+  flush();
+}
+
+std::variant<ban, failure> chat_service::ban_user(std::string_view user_id, std::string reason,
+                                                  std::chrono::seconds duration) {
+  const auto* p = board_.find_by_user_id(user_id);
+  if (p == nullptr) return failure{error_code::not_found, "no participant with that user_id is online"};
+  if (p->address_key.empty()) {
+    return failure{error_code::not_found, "the address of that participant is unknown"};
+  }
+  auto b = safety_.ban_address(p->address_key, p->user_id, std::move(reason), duration);
+  enforce(b);
+  return b;
+}
+
+ban chat_service::ban_address(std::string address_key, std::string reason,
+                              std::chrono::seconds duration) {
+  auto b = safety_.ban_address(std::move(address_key), {}, std::move(reason), duration);
+  enforce(b);
+  return b;
 }
 
 participant_channel* chat_service::channel_of(participant_id who) const {

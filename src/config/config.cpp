@@ -125,12 +125,21 @@ std::optional<std::string> check_origins(const std::vector<std::string>& origins
 }
 
 constexpr std::uint64_t max_bytes = 1ull << 30;
+constexpr std::uint64_t max_ban_s = 365ull * 24 * 3600;
+
+std::optional<std::string> set_whole_seconds(std::chrono::seconds& field, std::string_view text,
+                                             std::uint64_t min, std::uint64_t max) {
+  std::size_t value = 0;
+  if (auto e = set_size(value, text, min, max)) return e;
+  field = std::chrono::seconds(value);
+  return std::nullopt;
+}
 constexpr std::uint64_t min_turn_ttl_s = 60;
 constexpr std::uint64_t max_turn_ttl_s = 7 * 24 * 3600;
 
 /// Settings whose value must never be echoed (in errors, --help, .env.example).
 bool is_secret(std::string_view name) noexcept {
-  return name == "TURN_SECRET" || name == "HASH_SECRET";
+  return name == "TURN_SECRET" || name == "HASH_SECRET" || name == "ADMIN_TOKEN";
 }
 
 // The one table behind flags, environment, `.env`, --help and .env.example.
@@ -363,6 +372,77 @@ const setting settings[] = {
     {"WS_COALESCE_DELAY_US", "Pause after a busy WebSocket flush, in microseconds (0-300; 0: none)",
      [](const config& c) { return std::to_string(c.ws_coalesce_delay_us); },
      [](config& c, std::string_view v) { return set_size(c.ws_coalesce_delay_us, v, 0, 300); }},
+    {"REMATCH_COOLDOWN_S", "Two users who just chatted are not paired again for this long (0: off)",
+     [](const config& c) { return seconds_text(c.chat.rematch_cooldown); },
+     [](config& c, std::string_view v) { return set_seconds(c.chat.rematch_cooldown, v, 0); }},
+    {"BLOCK_EXCLUSION_S", "A block or a report keeps the two users (and their addresses) apart this long",
+     [](const config& c) { return seconds_text(c.chat.block_exclusion); },
+     [](config& c, std::string_view v) { return set_seconds(c.chat.block_exclusion, v, 0); }},
+    {"MAX_EXCLUDED_PAIRS", "Pairs kept apart at most (cooldowns, blocks, reports); the soonest to expire go first",
+     [](const config& c) { return std::to_string(c.chat.max_excluded_pairs); },
+     [](config& c, std::string_view v) {
+       return set_size(c.chat.max_excluded_pairs, v, 0, 10'000'000);
+     }},
+    {"REPORT_GRACE_S", "How long after a chat ended its stranger can still be reported or blocked",
+     [](const config& c) { return seconds_text(c.chat.report_grace); },
+     [](config& c, std::string_view v) { return set_seconds(c.chat.report_grace, v, 0); }},
+    {"REPORT_COMMENT_CHARS", "Longest comment of a report, in characters",
+     [](const config& c) { return std::to_string(c.chat.report_comment_chars); },
+     [](config& c, std::string_view v) {
+       return set_size(c.chat.report_comment_chars, v, 0, 10'000);
+     }},
+    {"MAX_REPORTS", "Reports kept for the admin API at most (the oldest go first)",
+     [](const config& c) { return std::to_string(c.moderation.max_reports); },
+     [](config& c, std::string_view v) { return set_size(c.moderation.max_reports, v, 0, 1'000'000); }},
+    {"REPORT_RETENTION_S", "How long a report is kept",
+     [](const config& c) { return std::to_string(c.moderation.report_retention.count()); },
+     [](config& c, std::string_view v) {
+       return set_whole_seconds(c.moderation.report_retention, v, 1, max_ban_s);
+     }},
+    {"REPORT_BAN_THRESHOLD", "Distinct reporters of one address within REPORT_BAN_WINDOW_S that ban it (0: never)",
+     [](const config& c) { return std::to_string(c.moderation.report_ban_threshold); },
+     [](config& c, std::string_view v) {
+       return set_size(c.moderation.report_ban_threshold, v, 0, 1000);
+     }},
+    {"REPORT_BAN_WINDOW_S", "Window in which reports against one address add up",
+     [](const config& c) { return std::to_string(c.moderation.report_ban_window.count()); },
+     [](config& c, std::string_view v) {
+       return set_whole_seconds(c.moderation.report_ban_window, v, 1, max_ban_s);
+     }},
+    {"REPORT_BAN_S", "How long an address banned by reports stays banned",
+     [](const config& c) { return std::to_string(c.moderation.report_ban_duration.count()); },
+     [](config& c, std::string_view v) {
+       return set_whole_seconds(c.moderation.report_ban_duration, v, 1, max_ban_s);
+     }},
+    {"SPAM_STRANGERS", "The same message to this many different strangers within SPAM_WINDOW_S bans the sender (0: never)",
+     [](const config& c) { return std::to_string(c.moderation.spam_strangers); },
+     [](config& c, std::string_view v) { return set_size(c.moderation.spam_strangers, v, 0, 1000); }},
+    {"SPAM_WINDOW_S", "Window of the spam guard",
+     [](const config& c) { return std::to_string(c.moderation.spam_window.count()); },
+     [](config& c, std::string_view v) {
+       return set_whole_seconds(c.moderation.spam_window, v, 1, 86400);
+     }},
+    {"SPAM_BAN_S", "How long an address banned by the spam guard stays banned",
+     [](const config& c) { return std::to_string(c.moderation.spam_ban_duration.count()); },
+     [](config& c, std::string_view v) {
+       return set_whole_seconds(c.moderation.spam_ban_duration, v, 1, max_ban_s);
+     }},
+    {"SPAM_TRACKED_MAX", "Messages the spam guard remembers at most (the oldest go first)",
+     [](const config& c) { return std::to_string(c.moderation.spam_tracked_max); },
+     [](config& c, std::string_view v) {
+       return set_size(c.moderation.spam_tracked_max, v, 0, 10'000'000);
+     }},
+    {"MAX_BANS", "Bans in force at most (the one ending soonest goes first)",
+     [](const config& c) { return std::to_string(c.moderation.max_bans); },
+     [](config& c, std::string_view v) { return set_size(c.moderation.max_bans, v, 1, 10'000'000); }},
+    {"ADMIN_TOKEN",
+     "Bearer token of the admin API under /admin/ (empty: no admin API); use a long random "
+     "value, never shown",
+     [](const config&) { return std::string(); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       c.admin_token = trim(v);
+       return std::nullopt;
+     }},
 };
 
 std::string flag_of(std::string_view name) {

@@ -32,7 +32,7 @@ std::string_view current_chat_id(const participant& p) noexcept {
 }
 
 switchboard::switchboard(chat_limits limits, const time_source& clock, token_source& tokens)
-    : limits_(limits), clock_(clock), tokens_(tokens) {}
+    : limits_(limits), clock_(clock), tokens_(tokens), exclusions_(limits.max_excluded_pairs) {}
 
 participant& switchboard::create(std::string address_key) {
   auto p = std::make_unique<participant>();
@@ -162,8 +162,49 @@ void switchboard::detach(participant& p) {
   p.resume_deadline = clock_.now() + limits_.resume_grace;
 }
 
+std::variant<switchboard::stranger, failure> switchboard::block(participant& p) {
+  if (p.status == participant_status::matched) {
+    leave_chat(p, leave_reason::left);
+  } else if (p.last_partner_user_id.empty() ||
+             clock_.now() - p.last_chat_ended >= limits_.report_grace) {
+    return failure{error_code::not_matched, "there is no stranger to report or block"};
+  }
+  // User ids and address keys have different lengths: one table holds both.
+  const auto until = clock_.now() + limits_.block_exclusion;
+  exclusions_.add(p.user_id, p.last_partner_user_id, until);
+  if (!p.address_key.empty() && !p.last_partner_address_key.empty()) {
+    exclusions_.add(p.address_key, p.last_partner_address_key, until);
+  }
+  return stranger{p.last_partner_user_id, p.last_partner_address_key, p.last_chat_id};
+}
+
+bool switchboard::kept_apart(const participant& a, const participant& b) const {
+  if (exclusions_.size() == 0) return false;
+  const auto now = clock_.now();
+  return exclusions_.excluded(a.user_id, b.user_id, now) ||
+         (!a.address_key.empty() && !b.address_key.empty() &&
+          exclusions_.excluded(a.address_key, b.address_key, now));
+}
+
+std::vector<participant_id> switchboard::find_by_address(std::string_view address_key) const {
+  std::vector<participant_id> out;
+  if (address_key.empty()) return out;
+  for (const auto& [id, p] : participants_) {
+    if (p->address_key == address_key) out.push_back(id);
+  }
+  return out;
+}
+
+participant* switchboard::find_by_user_id(std::string_view user_id) {
+  for (const auto& [id, p] : participants_) {
+    if (p->user_id == user_id) return p.get();
+  }
+  return nullptr;
+}
+
 void switchboard::tick() {
   const auto now = clock_.now();
+  exclusions_.purge(now);
 
   // Interest waits that ran out: such users now take anyone (Omegle's rule).
   std::vector<participant_id> expired_waits;
@@ -226,6 +267,7 @@ bool switchboard::try_match(participant& p) {
   for (const auto id : queue(p.type)) {
     if (id == p.id) continue;
     auto& other = *participants_.at(id);
+    if (kept_apart(p, other)) continue;
     auto common = common_interests(p.interests, other.interests);
     if (!common.empty() || (wait_over(p) && wait_over(other))) {
       const bool other_first = other.queued_at <= p.queued_at;
@@ -261,6 +303,19 @@ void switchboard::pair(participant& first, participant& second,
 
 void switchboard::leave_chat(participant& p, leave_reason reason) {
   auto* partner = find(p.partner);
+  if (partner != nullptr) {
+    // Both remember the other for a report, and are not paired again at once.
+    const auto now = clock_.now();
+    for (auto [self, other] : {std::pair{&p, partner}, std::pair{partner, &p}}) {
+      self->last_partner_user_id = other->user_id;
+      self->last_partner_address_key = other->address_key;
+      self->last_chat_id = self->chat_id;
+      self->last_chat_ended = now;
+    }
+    if (limits_.rematch_cooldown.count() > 0) {
+      exclusions_.add(p.user_id, partner->user_id, now + limits_.rematch_cooldown);
+    }
+  }
   p.partner = 0;
   p.chat_id.clear();
   p.initiator = false;

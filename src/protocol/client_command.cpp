@@ -183,6 +183,30 @@ std::variant<command_body, failure> read_body(std::string_view type, const json&
   }
   if (type == "disconnect" && rest) return disconnect_command{};
   if (type == "turn_credentials") return turn_credentials_command{};
+  if (type == "report") {
+    report_command command;
+    const auto* reason = find_field(request, "reason");
+    const auto parsed = reason != nullptr && reason->is_string()
+                            ? parse_report_reason(reason->get_ref<const std::string&>())
+                            : std::nullopt;
+    if (!parsed) {
+      return bad_request("reason is required: spam, nudity, harassment, underage or other");
+    }
+    command.reason = *parsed;
+    if (const auto* comment = find_field(request, "comment")) {
+      if (!comment->is_string()) return bad_request("comment must be a string");
+      const auto& text = comment->get_ref<const std::string&>();
+      const auto length = utf8_length(text);
+      if (!length) return bad_request("comment must be valid UTF-8");
+      if (*length > limits.report_comment_chars) {
+        return bad_request("comment is longer than " +
+                           std::to_string(limits.report_comment_chars) + " characters");
+      }
+      command.comment = text;
+    }
+    return command;
+  }
+  if (type == "block") return block_command{};
   return failure{error_code::unknown_type, "unknown message type"};
 }
 
@@ -254,6 +278,8 @@ std::string_view name_of(command_type type) noexcept {
     case command_type::receive: return "receive";
     case command_type::disconnect: return "disconnect";
     case command_type::turn_credentials: return "turn_credentials";
+    case command_type::report: return "report";
+    case command_type::block: return "block";
   }
   return "";
 }

@@ -127,6 +127,14 @@ std::string turn_credentials(std::string_view chat_id, const turn_grant& turn) {
       .dump();
 }
 
+std::string reported(std::string_view chat_id) {
+  return json{{"type", "reported"}, {"session_id", chat_id_json(chat_id)}}.dump();
+}
+
+std::string blocked(std::string_view chat_id) {
+  return json{{"type", "blocked"}, {"session_id", chat_id_json(chat_id)}}.dump();
+}
+
 std::string turn_body(std::string_view chat_id, const turn_grant& turn) {
   return json{{"session_id", chat_id}, {"turn", turn_json(turn)}}.dump();
 }

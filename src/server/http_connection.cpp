@@ -173,6 +173,7 @@ void http_connection::handle_request() {
   if (path_ == "/ws") {
     return send(error_response(req, error_code::bad_request, "/ws needs a WebSocket upgrade"));
   }
+  if (parts_.admin.owns(path_)) return send(parts_.admin.handle(req));
   // `/` is the web client for browsers and the health check for the rest.
   const bool client_page = path_ == "/" && accepts_html(req) && parts_.files.available();
   if (rest_router::owns(path_) && !client_page) {
@@ -196,6 +197,11 @@ void http_connection::upgrade(http_request&& req) {
     spdlog::warn("refused WebSocket from origin '{}'", std::string(req[http::field::origin]));
     return send(error_response(req, error_code::forbidden, "origin not allowed"));
   }
+  // A banned address is refused before the 101, with the seconds left.
+  if (const auto left = parts_.chats.ban_remaining(client_key_)) {
+    auto res = error_response(req, error_code::banned, "this address is banned");
+    res.set(http::field::retry_after, std::to_string(left->count()));
+    return send(std::move(res));
   if (behind_proxy_ && !slot_.held()) {
     slot_ = parts_.guard.open(client_key_);
     if (!slot_.held()) {

@@ -16,6 +16,7 @@
 #include "connection_tracker.hpp"
 #include "http_types.hpp"
 #include "metrics.hpp"
+#include "admin_router.hpp"
 #include "origin_policy.hpp"
 #include "parley/app/chat_service.hpp"
 #include "parley/crypto/keyed_hash.hpp"
@@ -60,6 +61,7 @@ public:
     connection_tracker& connections;
     metrics& stats;
     address_guard& guard;  ///< per-address connection cap and request rate
+    const admin_router& admin;  ///< /admin/, when ADMIN_TOKEN is set
   };
 
   http_connection(boost::asio::ip::tcp::socket&& socket, const parts& shared);

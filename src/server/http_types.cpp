@@ -20,6 +20,7 @@ http::status status_of(error_code code) noexcept {
     case error_code::replaced: return http::status::conflict;
     case error_code::forbidden: return http::status::forbidden;
     case error_code::rate_limited: return http::status::too_many_requests;
+    case error_code::banned: return http::status::forbidden;
   }
   return http::status::internal_server_error;
 }

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "parley/app/moderation.hpp"
 #include "parley/core/switchboard.hpp"
 
 namespace parley {
@@ -49,6 +50,27 @@ std::string metrics::render(const switchboard& board, std::size_t open_connectio
   out << "parley_connections_refused_total " << connections_refused_ << '\n';
   family("parley_uptime_seconds", "gauge", "Seconds since start.");
   out << "parley_uptime_seconds " << uptime_s << '\n';
+  return out.str();
+}
+
+std::string metrics::render_safety(const moderation& safety, std::size_t excluded_pairs) {
+  std::ostringstream out;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+  };
+  family("parley_reports_total", "counter", "Reports of a stranger, by reason.");
+  for (const auto reason : all_report_reasons) {
+    out << "parley_reports_total{reason=\"" << to_string(reason) << "\"} "
+        << safety.reports_total(reason) << '\n';
+  }
+  family("parley_blocks_total", "counter", "Strangers blocked.");
+  out << "parley_blocks_total " << safety.blocks_total() << '\n';
+  family("parley_bans_active", "gauge", "Bans in force.");
+  out << "parley_bans_active " << safety.bans().size() << '\n';
+  family("parley_spam_refused_total", "counter", "Messages refused by the spam guard.");
+  out << "parley_spam_refused_total " << safety.spam_refused_total() << '\n';
+  family("parley_excluded_pairs", "gauge", "Pairs kept apart (re-match cooldowns, blocks, reports).");
+  out << "parley_excluded_pairs " << excluded_pairs << '\n';
   return out.str();
 }
 

@@ -7,6 +7,7 @@
 namespace parley {
 
 class switchboard;
+class moderation;
 
 /// Counters the transport keeps; the switchboard keeps its own.
 class metrics {
@@ -20,6 +21,8 @@ public:
   /// The Prometheus text exposition of everything.
   std::string render(const switchboard& board, std::size_t open_connections,
                      std::size_t open_websockets, double uptime_s) const;
+  /// The safety figures: reports by reason, blocks, bans in force, spam refused.
+  static std::string render_safety(const moderation& safety, std::size_t excluded_pairs);
 
 private:
   std::array<std::uint64_t, 5> http_by_class_{};

@@ -37,6 +37,8 @@ const rest_router::route rest_router::routes[] = {
     {"/disconnect", http::verb::post, command_type::disconnect, &rest_router::on_disconnect},
     {"/turn_credentials", http::verb::post, command_type::turn_credentials,
      &rest_router::on_turn_credentials},
+    {"/report", http::verb::post, command_type::report, &rest_router::on_chat_command},
+    {"/block", http::verb::post, command_type::block, &rest_router::on_chat_command},
 };
 
 rest_router::rest_router(boost::asio::io_context& ioc, chat_service& chats,
@@ -95,6 +97,10 @@ void rest_router::handle(const http_request& req, std::string_view client_key,
   }
 
   if (r->command) {
+    // A banned address may not use the chat at all (health and metrics stay open).
+    if (chats_.ban_remaining(c.client_key)) {
+      return fail(c, {error_code::banned, "this address is banned"});
+    }
     auto decoded = decode_body(*r->command, req.body(), chats_.limits());
     if (decoded.unreadable) return fail(c, *decoded.unreadable);
     // The caller: a bearer token, or a "token" field; known before the fields count.
@@ -126,7 +132,15 @@ void rest_router::answer(call& c, http::status status, std::string body) {
   c.respond(std::move(res));
 }
 
-void rest_router::fail(call& c, const failure& f) { c.respond(error_response(c.shape, f)); }
+void rest_router::fail(call& c, const failure& f) {
+  auto res = error_response(c.shape, f);
+  if (f.code == error_code::banned) {
+    // Whole seconds until the ban ends, so that a client knows when to retry.
+    const auto left = chats_.ban_remaining(c.client_key).value_or(std::chrono::seconds(1));
+    res.set(http::field::retry_after, std::to_string(left.count()));
+  }
+  c.respond(std::move(res));
+}
 
 // --- Handlers ----------------------------------------------------------------
 
@@ -148,7 +162,9 @@ void rest_router::on_metrics(call& c) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   auto res = json_response(c.shape, http::status::ok,
                            stats_.render(chats_.board(), connections_.open(),
-                                         connections_.websockets(), uptime));
+                                         connections_.websockets(), uptime) +
+                               metrics::render_safety(chats_.safety(),
+                                                      chats_.board().excluded_pairs()));
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   c.respond(std::move(res));
 }

@@ -15,6 +15,7 @@
 #include "address_guard.hpp"
 #include "connection_tracker.hpp"
 #include "http_connection.hpp"
+#include "admin_router.hpp"
 #include "listener.hpp"
 #include "metrics.hpp"
 #include "origin_policy.hpp"
@@ -105,11 +106,12 @@ struct server::impl {
       : cfg(settings),
         hashes(cfg.hash_secret.empty() ? keyed_hash::random_secret() : cfg.hash_secret),
         turn(turn_source_of(cfg)),
-        chats(cfg.chat, clock, tokens, turn.get()),
+        chats(cfg.chat, clock, tokens, turn.get(), cfg.moderation),
         origins(cfg.allowed_origins, cfg.cors_origins),
         files(cfg.web_root),
         http(http_settings_of(cfg)),
         websocket(websocket_settings_of(cfg)),
+        admin(cfg.admin_token, chats, hashes, clock),
         ioc(1),
         api(ioc, chats, origins, connections, stats, rest_settings_of(cfg)),
         signals(ioc, SIGINT, SIGTERM),
@@ -123,7 +125,7 @@ struct server::impl {
   }
 
   http_connection::parts connection_parts() {
-    return {ioc, http, websocket, api, files, origins, chats, hashes, connections, stats, guard};
+    return {ioc, http, websocket, api, files, origins, chats, hashes, connections, stats, guard, admin};
   }
 
   void start_timers() {
@@ -205,6 +207,7 @@ struct server::impl {
   address_guard guard{cfg.abuse};
   const http_settings http;
   const websocket_settings websocket;
+  admin_router admin;
 
   net::io_context ioc;
   rest_router api;
@@ -251,6 +254,12 @@ void server::open() {
                  cfg.turn_ttl.count());
     if (cfg.turn_secret.size() < 16) {
       spdlog::warn("TURN_SECRET is shorter than 16 characters: use a long random secret");
+    }
+  }
+  if (!cfg.admin_token.empty()) {
+    spdlog::info("admin API on /admin/ (ADMIN_TOKEN set); keep it off the internet");
+    if (cfg.admin_token.size() < 16) {
+      spdlog::warn("ADMIN_TOKEN is shorter than 16 characters: use a long random token");
     }
   }
   if (!i.files.available()) {

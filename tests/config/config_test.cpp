@@ -147,6 +147,27 @@ const std::vector<setting_probe>& probes() {
        [](const config& c) { return c.abuse.connections_per_address == 0; }},
       {"RATE_TABLE_SIZE", "500", [](const config& c) { return c.abuse.address_table_size == 500; }},
       {"WS_COALESCE_DELAY_US", "150", [](const config& c) { return c.ws_coalesce_delay_us == 150; }},
+      {"REMATCH_COOLDOWN_S", "0", [](const config& c) { return c.chat.rematch_cooldown == 0s; }},
+      {"BLOCK_EXCLUSION_S", "600", [](const config& c) { return c.chat.block_exclusion == 600s; }},
+      {"MAX_EXCLUDED_PAIRS", "77", [](const config& c) { return c.chat.max_excluded_pairs == 77; }},
+      {"REPORT_GRACE_S", "5", [](const config& c) { return c.chat.report_grace == 5s; }},
+      {"REPORT_COMMENT_CHARS", "42",
+       [](const config& c) { return c.chat.report_comment_chars == 42; }},
+      {"MAX_REPORTS", "99", [](const config& c) { return c.moderation.max_reports == 99; }},
+      {"REPORT_RETENTION_S", "120",
+       [](const config& c) { return c.moderation.report_retention == 120s; }},
+      {"REPORT_BAN_THRESHOLD", "2",
+       [](const config& c) { return c.moderation.report_ban_threshold == 2; }},
+      {"REPORT_BAN_WINDOW_S", "61",
+       [](const config& c) { return c.moderation.report_ban_window == 61s; }},
+      {"REPORT_BAN_S", "62", [](const config& c) { return c.moderation.report_ban_duration == 62s; }},
+      {"SPAM_STRANGERS", "4", [](const config& c) { return c.moderation.spam_strangers == 4; }},
+      {"SPAM_WINDOW_S", "63", [](const config& c) { return c.moderation.spam_window == 63s; }},
+      {"SPAM_BAN_S", "64", [](const config& c) { return c.moderation.spam_ban_duration == 64s; }},
+      {"SPAM_TRACKED_MAX", "65", [](const config& c) { return c.moderation.spam_tracked_max == 65; }},
+      {"MAX_BANS", "66", [](const config& c) { return c.moderation.max_bans == 66; }},
+      {"ADMIN_TOKEN", "probe-admin-token",
+       [](const config& c) { return c.admin_token == "probe-admin-token"; }},
   };
   return all;
 }
@@ -208,6 +229,11 @@ void expect_same(const config& a, const config& b) {
   EXPECT_EQ(a.chat.interest_fallback, b.chat.interest_fallback);
   EXPECT_EQ(a.chat.rest_idle_timeout, b.chat.rest_idle_timeout);
   EXPECT_EQ(a.chat.resume_grace, b.chat.resume_grace);
+  EXPECT_EQ(a.chat.rematch_cooldown, b.chat.rematch_cooldown);
+  EXPECT_EQ(a.chat.block_exclusion, b.chat.block_exclusion);
+  EXPECT_EQ(a.moderation.report_ban_threshold, b.moderation.report_ban_threshold);
+  EXPECT_EQ(a.moderation.spam_strangers, b.moderation.spam_strangers);
+  EXPECT_EQ(a.admin_token, b.admin_token);
 }
 
 bool contains(const std::string& text, std::string_view part) {

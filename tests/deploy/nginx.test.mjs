@@ -166,6 +166,7 @@ describe('nginx in front of parley (TLS)', () => {
         // Only the 127.0.0.1 origin: the localhost one must pass through the Host header.
         ALLOWED_ORIGINS: httpsOrigin,
         TRUSTED_PROXIES: '127.0.0.1',
+        ADMIN_TOKEN: 'deploy-test-admin-token-0123456789',
       },
     });
     nginx = await startNginx(dir, {
@@ -401,6 +402,20 @@ describe('nginx in front of parley (TLS)', () => {
     assert.equal(r.status, 403);
     const direct = await request(`${parley.base}/metrics`);
     assert.equal(direct.status, 200);
+  });
+
+  test('/admin/ is not served to the internet, even with the token, but parley has it', async () => {
+    const headers = { authorization: 'Bearer deploy-test-admin-token-0123456789' };
+    for (const p of ['/admin/bans', '/admin/reports', '/admin', '/admin/bans/x', '/ADMIN/bans'.toLowerCase()]) {
+      const r = await api(p, { headers });
+      assert.equal(r.status, 404, `${p}: ${r.body}`);
+      assert.equal(r.json?.error?.code, 'not_found', r.body);
+    }
+    const viaProxy = await api('/admin/bans', { method: 'POST', headers, body: { address: '1.2.3.4', duration_s: 60, reason: 'x' } });
+    assert.equal(viaProxy.status, 404);
+    const direct = await request(`${parley.base}/admin/bans`, { headers });
+    assert.equal(direct.status, 200, direct.body);
+    assert.deepEqual(direct.json, { bans: [] });
   });
 
   test('docker/healthcheck.sh reports parley healthy, and unhealthy when nothing listens', async () => {

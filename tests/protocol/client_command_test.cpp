@@ -654,5 +654,57 @@ TEST(ClientCommand, TurnCredentialsOnBothTransports) {
   EXPECT_EQ(c.chat_id, "ab");
 }
 
+// --- report and block ----------------------------------------------------------
+
+TEST(DecodeFrame, ReportReadsReasonAndComment) {
+  const auto c = command<report_command>(R"({"type":"report","reason":"harassment","comment":"rude"})");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->reason, report_reason::harassment);
+  EXPECT_EQ(c->comment, "rude");
+  const auto bare = command<report_command>(R"({"type":"report","reason":"underage","comment":null})");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->reason, report_reason::underage);
+  EXPECT_TRUE(bare->comment.empty());
+}
+
+TEST(DecodeFrame, ReportRefusesAMissingOrUnknownReason) {
+  EXPECT_EQ(refusal(R"({"type":"report"})").code, error_code::bad_request);
+  EXPECT_EQ(refusal(R"({"type":"report","reason":"rude"})").code, error_code::bad_request);
+  EXPECT_EQ(refusal(R"({"type":"report","reason":3})").code, error_code::bad_request);
+  EXPECT_NE(refusal(R"({"type":"report","reason":"SPAM"})").message.find("spam, nudity"),
+            std::string::npos);
+}
+
+TEST(DecodeFrame, ReportCommentIsBoundedInCharacters) {
+  chat_limits limits;
+  limits.report_comment_chars = 3;
+  const auto ok = command<report_command>(
+      R"({"type":"report","reason":"other","comment":")" + repeat(emoji, 3) + "\"}", limits);
+  ASSERT_TRUE(ok);
+  const auto f = refusal(R"({"type":"report","reason":"other","comment":"abcd"})", limits);
+  EXPECT_EQ(f.code, error_code::bad_request);
+  EXPECT_NE(f.message.find("longer than 3"), std::string::npos);
+  EXPECT_EQ(refusal(R"({"type":"report","reason":"other","comment":5})").code,
+            error_code::bad_request);
+}
+
+TEST(DecodeFrame, BlockTakesNoFields) {
+  EXPECT_TRUE(command<block_command>(R"({"type":"block"})"));
+  EXPECT_TRUE(command<block_command>(R"({"type":"block","session_id":"ab"})"));
+}
+
+TEST(DecodeBody, ReportAndBlockOverRest) {
+  const auto report = decode_body(command_type::report, R"({"reason":"spam","comment":"x"})", {});
+  ASSERT_FALSE(report.unreadable);
+  ASSERT_TRUE(std::holds_alternative<client_command>(report.command));
+  EXPECT_EQ(std::get<report_command>(std::get<client_command>(report.command).body).reason,
+            report_reason::spam);
+  const auto missing = decode_body(command_type::report, "", {});
+  EXPECT_TRUE(std::holds_alternative<failure>(missing.command));
+  const auto block = decode_body(command_type::block, "", {});
+  ASSERT_TRUE(std::holds_alternative<client_command>(block.command));
+  EXPECT_TRUE(std::holds_alternative<block_command>(std::get<client_command>(block.command).body));
+}
+
 }  // namespace
 }  // namespace parley

@@ -31,8 +31,14 @@ const restAnswers = {
   '/start': 'rest_started', '/start_video': 'rest_started', '/send': 'rest_state',
   '/signal': 'rest_state', '/typing': 'rest_state', '/next': 'rest_state',
   '/receive': 'rest_receive', '/disconnect': 'rest_disconnected',
-  '/turn_credentials': 'rest_turn_credentials',
+  '/turn_credentials': 'rest_turn_credentials', '/report': 'rest_state', '/block': 'rest_state',
 };
+// The admin API (src/server/admin_router.cpp), by method and path.
+const adminAnswer = (method, path) =>
+  path === '/admin/reports' ? 'admin_reports'
+  : path === '/admin/bans' ? (method === 'POST' ? 'admin_ban' : 'admin_bans')
+  : path.startsWith('/admin/bans/') ? 'admin_lifted' : undefined;
+const adminDefs = ['admin_reports', 'admin_bans', 'admin_ban', 'admin_lifted'];
 
 test('the schema compiles in strict mode and every example is valid', () => {
   let examples = 0;
@@ -96,7 +102,9 @@ test('openapi.yaml refers only to definitions that exist and lists every route',
   for (const [path, method] of routes) {
     assert.ok(openapi.paths[path]?.[method], `openapi.yaml lacks ${method.toUpperCase()} ${path}`);
   }
-  assert.equal(Object.keys(openapi.paths).length, routes.length, 'openapi.yaml lists routes the router does not have');
+  const admin = Object.keys(openapi.paths).filter((p) => p.startsWith('/admin/'));
+  assert.deepEqual(admin.sort(), ['/admin/bans', '/admin/bans/{id}', '/admin/reports']);
+  assert.equal(Object.keys(openapi.paths).length - admin.length, routes.length, 'openapi.yaml lists routes the router does not have');
 });
 
 test('every message the server sent in the integration tests is valid', () => {
@@ -112,7 +120,7 @@ test('every message the server sent in the integration tests is valid', () => {
       wsTypes.set(line.message.type, (wsTypes.get(line.message.type) ?? 0) + 1);
       return;
     }
-    const def = line.status >= 400 ? 'rest_error' : restAnswers[line.path];
+    const def = line.status >= 400 ? 'rest_error' : (restAnswers[line.path] ?? adminAnswer(line.method, line.path));
     assert.ok(def, `${where}: a JSON answer from a route the schema does not know`);
     check(def, line.body, where);
     restDefs.set(def, (restDefs.get(def) ?? 0) + 1);
@@ -122,13 +130,13 @@ test('every message the server sent in the integration tests is valid', () => {
   });
   console.log(`validated ${lines.length} messages: websocket ${JSON.stringify(Object.fromEntries(wsTypes))}, rest ${JSON.stringify(Object.fromEntries(restDefs))}`);
   // A validator that saw nothing proves nothing: every message kind must have been seen.
-  for (const type of ['hello', 'waiting', 'resumed', 'online', 'error', 'turn_credentials', 'matched', 'message', 'typing', 'signal', 'partner_left']) {
+  for (const type of ['hello', 'waiting', 'resumed', 'online', 'error', 'turn_credentials', 'matched', 'message', 'typing', 'signal', 'partner_left', 'reported', 'blocked']) {
     assert.ok(wsTypes.get(type) > 0, `no ${type} frame in the wire log`);
   }
   for (const type of ['matched', 'message', 'typing', 'signal', 'partner_left']) {
     assert.ok(wsTypes.get(`rest:${type}`), `no ${type} event in a /receive answer`);
   }
-  for (const def of new Set([...Object.values(restAnswers), 'rest_error'])) {
+  for (const def of new Set([...Object.values(restAnswers), 'rest_error', ...adminDefs])) {
     assert.ok(restDefs.get(def) > 0, `no ${def} answer in the wire log`);
   }
 });

@@ -103,16 +103,19 @@ TEST(RestApi, FullTextChatBetweenTwoUsers) {
   EXPECT_EQ(rb3["events"][0]["type"], "partner_left");
   EXPECT_EQ(rb3["events"][0]["reason"], "next");
 
-  // b queues again and meets a again (the only one waiting).
+  // b queues again; a is the only one waiting, but the two just chatted
+  // (REMATCH_COOLDOWN_S): b waits, and a newcomer meets a, who waited longest.
   const auto b_next = post(port, "/next", json::object(), b.token);
-  EXPECT_EQ(b_next.body_json()["status"], "matched");
+  EXPECT_EQ(b_next.body_json()["status"], "waiting");
+  const auto c = start(port);
+  ASSERT_EQ(c.start["status"], "matched");
 
   // disconnect: the partner gets partner_left(left); the token is refused.
   ASSERT_EQ(post(port, "/disconnect", json::object(), a.token).status, 200u);
-  const auto rb4 = receive(port, b.token, 5);
-  ASSERT_FALSE(rb4["events"].empty());
-  EXPECT_EQ(rb4["events"].back()["type"], "partner_left");
-  EXPECT_EQ(rb4["events"].back()["reason"], "left");
+  const auto rc = receive(port, c.token, 1);
+  ASSERT_FALSE(rc["events"].empty());
+  EXPECT_EQ(rc["events"].back()["type"], "partner_left");
+  EXPECT_EQ(rc["events"].back()["reason"], "left");
   EXPECT_EQ(post(port, "/receive", json::object(), a.token).status, 401u);
   EXPECT_EQ(post(port, "/send", {{"message", "x"}}, a.token).status, 401u);
 }

@@ -76,7 +76,9 @@ export async function startServer({ bin, dist, tmp, args = [], env = {} }) {
     cwd: tmp, // no stray .env is picked up
     // Only what the test sets (the server reads every setting from the environment
     // too), plus the sanitizer options of an ASan/UBSan build.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...sanitizerEnv(), LOG_LEVEL: 'info', ...env },
+    // REMATCH_COOLDOWN_S=0: these tests pair the same two pages again on purpose;
+    // the safety test sets its own.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...sanitizerEnv(), LOG_LEVEL: 'info', REMATCH_COOLDOWN_S: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -157,7 +159,7 @@ function instrument() {
 }
 
 /** One Chromium process with a fresh profile in its own temp dir. */
-export async function launchBrowser(name, tmp, viewport = { width: 1200, height: 720 }) {
+export async function launchBrowser(name, tmp, viewport = { width: 1200, height: 720 }, { ageConfirmed = true } = {}) {
   const dir = path.join(tmp, `browser-${name}`);
   await mkdir(dir, { recursive: true });
   const env = {
@@ -178,6 +180,9 @@ export async function launchBrowser(name, tmp, viewport = { width: 1200, height:
   });
   context.setDefaultTimeout(WAIT_MS);
   await context.addInitScript(instrument);
+  // The age and rules gate (web/src/app/ageGate.ts) is passed once per device: these
+  // pages have passed it, unless a test checks the gate itself.
+  if (ageConfirmed) await context.addInitScript(() => window.localStorage.setItem('parley.ageConfirmed', '1'));
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   const watch = (p) => {

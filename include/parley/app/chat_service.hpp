@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "parley/app/moderation.hpp"
 #include "parley/app/participant_channel.hpp"
 #include "parley/app/turn_source.hpp"
 #include "parley/core/abuse_limits.hpp"
@@ -39,7 +40,7 @@ class chat_service {
 public:
   /// `turn`: where TURN credentials come from; none when no relay is configured.
   chat_service(chat_limits limits, const time_source& clock, token_source& tokens,
-               turn_source* turn = nullptr);
+               turn_source* turn = nullptr, moderation_limits safety = {});
   chat_service(const chat_service&) = delete;
   chat_service& operator=(const chat_service&) = delete;
 
@@ -110,6 +111,21 @@ public:
   /// Pushes the online count to every channel if it changed since last time.
   void push_online_count();
 
+  // --- Safety (reports, bans)
+
+  /// Seconds left of the ban on the address whose keyed hash is `address_key`.
+  std::optional<std::chrono::seconds> ban_remaining(std::string_view address_key) const {
+    return safety_.remaining(address_key);
+  }
+  /// An operator bans the address of the participant `user_id` (online now:
+  /// its address is known only while it is), or the address whose keyed
+  /// hash is `address_key`. Its participants are ended at once.
+  std::variant<ban, failure> ban_user(std::string_view user_id, std::string reason,
+                                      std::chrono::seconds duration);
+  ban ban_address(std::string address_key, std::string reason, std::chrono::seconds duration);
+  bool lift_ban(std::string_view id) { return safety_.lift(id); }
+  const moderation& safety() const noexcept { return safety_; }
+
   const switchboard& board() const noexcept { return board_; }
   const chat_limits& limits() const noexcept { return board_.limits(); }
 
@@ -135,6 +151,13 @@ private:
   /// Counts a refusal of `who`; true once RATE_ABUSE_LIMIT were refused
   /// within RATE_ABUSE_WINDOW_S: the WebSocket is then closed with 1008.
   bool count_refusal(participant_id who);
+  /// Report or block: ends the chat with the stranger and keeps them apart.
+  std::optional<failure> report_stranger(participant& p, const report_command* report);
+  /// Ends every participant of a banned address, told `banned` on its channel
+  /// (except `told`, which was already).
+  void enforce(const ban& b, participant_id told = 0);
+  /// Enforces the bans decided while a command was applied.
+  void enforce_pending(participant_id told);
 
   switchboard board_;
   turn_source* turn_ = nullptr;
@@ -153,6 +176,8 @@ private:
   abuse_limits abuse_ = abuse_limits::none();
   std::unordered_map<participant_id, talk_rates> rates_;
   std::optional<rate_table> identities_;  ///< per address key
+  moderation safety_;
+  std::vector<ban> pending_bans_;  ///< decided while applying a command
 };
 
 }  // namespace parley

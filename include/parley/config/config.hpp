@@ -12,6 +12,7 @@
 
 #include "parley/core/abuse_limits.hpp"
 #include "parley/core/chat_limits.hpp"
+#include "parley/core/moderation_limits.hpp"
 
 namespace parley {
 
@@ -67,6 +68,11 @@ struct config {
   chat_limits chat;
   /// Rate limits per participant and per client address (0 disables each).
   abuse_limits abuse;
+
+  /// Reports, bans and the spam guard.
+  moderation_limits moderation;
+  /// Bearer token of the admin API under /admin/; empty: no admin API. Never shown.
+  std::string admin_token;
 };
 
 /// Where settings come from, injected so tests need no files or environment.

@@ -23,6 +23,16 @@ struct chat_limits {
   std::chrono::milliseconds rest_idle_timeout = std::chrono::seconds(60);
   /// How long a participant whose WebSocket dropped can still be resumed.
   std::chrono::milliseconds resume_grace = std::chrono::seconds(10);
+  /// Two users who just chatted are not paired again for this long.
+  std::chrono::milliseconds rematch_cooldown = std::chrono::seconds(300);
+  /// A block or a report keeps the two apart for this long.
+  std::chrono::milliseconds block_exclusion = std::chrono::hours(24);
+  /// Pairs kept apart at most (cooldowns, blocks, reports together).
+  std::size_t max_excluded_pairs = 100'000;
+  /// Longest comment of a report, in characters.
+  std::size_t report_comment_chars = 500;
+  /// How long after a chat ended its stranger can still be reported or blocked.
+  std::chrono::milliseconds report_grace = std::chrono::seconds(60);
 };
 
 }  // namespace parley

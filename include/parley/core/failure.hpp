@@ -21,6 +21,7 @@ enum class error_code {
   replaced,
   forbidden,
   rate_limited,  ///< over a rate or per-address limit (REST 429 with Retry-After)
+  banned,
 };
 
 std::string_view to_string(error_code code) noexcept;

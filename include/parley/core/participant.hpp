@@ -50,6 +50,13 @@ struct participant {
   std::string chat_id;
   bool initiator = false;
 
+  // The stranger of the last chat, which can still be reported or blocked
+  // for REPORT_GRACE_S after it ended.
+  std::string last_partner_user_id;
+  std::string last_partner_address_key;
+  std::string last_chat_id;
+  steady_time last_chat_ended{};
+
   parley::mailbox mailbox;
   std::uint64_t last_seq = 0;
   std::uint64_t delivered_seq = 0;  ///< last seq written to any of its sockets

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "parley/core/chat_limits.hpp"
@@ -16,6 +17,7 @@
 #include "parley/core/event.hpp"
 #include "parley/core/failure.hpp"
 #include "parley/core/outbox.hpp"
+#include "parley/core/pair_exclusions.hpp"
 #include "parley/core/participant.hpp"
 #include "parley/core/time_source.hpp"
 #include "parley/core/token_source.hpp"
@@ -83,6 +85,25 @@ public:
   /// the resume grace period.
   void detach(participant& p);
 
+  /// The stranger a block or a report is about.
+  struct stranger {
+    std::string user_id;
+    std::string address_key;
+    std::string chat_id;
+  };
+  /// Ends the chat of `p` (the stranger is told `left`, an ordinary
+  /// departure) and keeps the two apart for BLOCK_EXCLUSION_S: their user
+  /// ids, and their addresses when both are known and differ. Also for the
+  /// stranger of a chat that ended less than REPORT_GRACE_S ago; else
+  /// not_matched. `p` is idle afterwards.
+  std::variant<stranger, failure> block(participant& p);
+  /// True while `a` and `b` must not be matched (cooldown, block, report).
+  bool kept_apart(const participant& a, const participant& b) const;
+  /// The participants whose address hashes to `address_key`.
+  std::vector<participant_id> find_by_address(std::string_view address_key) const;
+  /// The participant with the public id `user_id`, or nullptr.
+  participant* find_by_user_id(std::string_view user_id);
+
   /// Runs the timers: interest waits that ran out, resume deadlines, idle
   /// REST users. Call it often (a few times a second).
   void tick();
@@ -98,6 +119,7 @@ public:
   std::uint64_t messages_relayed() const noexcept { return messages_relayed_; }
   std::uint64_t signals_relayed() const noexcept { return signals_relayed_; }
   const chat_limits& limits() const noexcept { return limits_; }
+  std::size_t excluded_pairs() const noexcept { return exclusions_.size(); }
 
 private:
   using waiting_queue = std::list<participant_id>;
@@ -127,6 +149,7 @@ private:
   std::function<std::string(std::string_view)> token_hash_;
   std::string token_key(std::string_view token) const;
   std::array<waiting_queue, 2> queues_;
+  pair_exclusions exclusions_;
   participant_id next_id_ = 1;
   std::size_t chats_ = 0;
   std::uint64_t matches_total_ = 0;

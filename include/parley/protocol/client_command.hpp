@@ -11,6 +11,7 @@
 #include "parley/core/chat_limits.hpp"
 #include "parley/core/chat_type.hpp"
 #include "parley/core/failure.hpp"
+#include "parley/core/report_reason.hpp"
 
 namespace parley {
 
@@ -44,11 +45,18 @@ struct receive_command {
 struct disconnect_command {};
 /// Fresh TURN credentials for the video chat the caller is in.
 struct turn_credentials_command {};
+/// Report the stranger (ends the chat, keeps the two apart, records it).
+struct report_command {
+  report_reason reason = report_reason::other;
+  std::string comment;  ///< optional, at most REPORT_COMMENT_CHARS
+};
+/// Block the stranger: ends the chat and keeps the two apart, no report.
+struct block_command {};
 
 using command_body =
     std::variant<start_command, resume_command, message_command, typing_command, signal_command,
                  next_command, stop_command, receive_command, disconnect_command,
-                 turn_credentials_command>;
+                 turn_credentials_command, report_command, block_command>;
 
 /// A decoded command and what every command may carry besides its own fields.
 struct client_command {
@@ -66,11 +74,13 @@ enum class command_type {
   next,
   receive,
   disconnect,
-  turn_credentials
+  turn_credentials,
+  report,
+  block
 };
 
 /// Decodes one WebSocket text frame: a JSON object whose `type` is one of
-/// start, resume, message, typing, signal, next, stop, turn_credentials.
+/// start, resume, message, typing, signal, next, stop, turn_credentials, report, block.
 std::variant<client_command, failure> decode_frame(std::string_view frame,
                                                    const chat_limits& limits);
 

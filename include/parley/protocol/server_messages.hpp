@@ -53,6 +53,10 @@ std::string error(const failure& f);
 /// The answer to `turn_credentials`: fresh credentials for chat `chat_id`.
 std::string turn_credentials(std::string_view chat_id, const turn_grant& turn);
 
+/// The answers to `report` and `block`: the chat with that stranger ended.
+std::string reported(std::string_view chat_id);
+std::string blocked(std::string_view chat_id);
+
 // REST answers.
 std::string error_body(const failure& f);
 /// `/send`, `/signal`, `/typing`, `/next`: `{"status","session_id"}`.

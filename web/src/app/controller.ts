@@ -13,6 +13,7 @@ import {
   turnRefreshDelayMs,
   wsUrl,
   type IceServer,
+  type ReportReason,
   type TurnCredentials,
 } from '../chat/protocol';
 import { ReconnectingSocket } from '../chat/socket';
@@ -275,6 +276,12 @@ export class Controller {
   }
   stop(): void {
     this.dispatch({ type: 'ui/stop' });
+  }
+  report(reason: ReportReason, comment: string): void {
+    this.dispatch({ type: 'ui/report', reason, comment });
+  }
+  block(): void {
+    this.dispatch({ type: 'ui/block' });
   }
   send(text: string): void {
     this.dispatch({ type: 'ui/send', text });

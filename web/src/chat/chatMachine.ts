@@ -12,10 +12,12 @@ import { commonInterestsLine } from './interests';
 import {
   checkOutgoingMessage,
   DEFAULT_LIMITS,
+  MAX_REPORT_COMMENT_CHARS,
   type ChatType,
   type ClientLimits,
   type ClientMessage,
   type ErrorMsg,
+  type ReportReason,
   type ServerMessage,
   type TurnCredentials,
 } from './protocol';
@@ -49,6 +51,9 @@ export const LINES = {
   rateLimited: "You're sending messages too fast. Please slow down.",
   generic: (detail: string) => `Something went wrong: ${detail}`,
   youLeft: 'You have disconnected.',
+  reported: 'You reported the stranger. You will not be paired with them again.',
+  blocked: 'You blocked the stranger. You will not be paired with them again.',
+  banned: 'You can not chat right now: this connection was banned for breaking the rules.',
   fileTooLarge: (name: string) => `${name} is too large: files can be at most ${formatSize(MAX_FILE_BYTES)}.`,
   fileBusy: 'Wait until the file you are sending is done, or cancel it.',
   fileOfferTooLarge: (name: string, size: number) =>
@@ -172,6 +177,9 @@ export type Action =
   | { type: 'media/failed'; request: number; message: string }
   | { type: 'ui/next' }
   | { type: 'ui/stop' }
+  /** Report (with a reason) or block the stranger of this chat, or of the one that just ended. */
+  | { type: 'ui/report'; reason: ReportReason; comment: string }
+  | { type: 'ui/block' }
   | { type: 'ui/send'; text: string }
   | { type: 'ui/typing'; active: boolean }
   | { type: 'ui/dismissNotice' }
@@ -458,6 +466,20 @@ export function reduce(state: ChatState, action: Action): Step {
         .clearChat()
         .set({ phase: 'landing', chatType: null, mediaRequest: state.mediaRequest + 1 })
         .done();
+    }
+
+    case 'ui/report':
+    case 'ui/block': {
+      if (state.phase !== 'chatting' && state.phase !== 'ended') return unchanged(state);
+      const comment = action.type === 'ui/report' ? action.comment.trim().slice(0, MAX_REPORT_COMMENT_CHARS) : '';
+      const b = new Builder(state).send(
+        action.type === 'ui/report'
+          ? { type: 'report', reason: action.reason, ...(comment ? { comment } : {}) }
+          : { type: 'block' },
+      );
+      const text = action.type === 'ui/report' ? LINES.reported : LINES.blocked;
+      if (state.phase === 'chatting') return b.endChat('you', text).done();
+      return b.line('system', text).done();
     }
 
     case 'ui/escape':
@@ -747,6 +769,11 @@ function onServer(state: ChatState, msg: ServerMessage): Step {
       if (state.phase !== 'chatting' || state.chatType !== 'video' || msg.session_id !== state.sessionId) return b.done();
       return b.fx({ kind: 'peer/turn', sessionId: msg.session_id, turn: msg.turn }).done();
 
+    case 'reported':
+    case 'blocked':
+      // The chat already ended here when the user pressed Report or Block.
+      return b.done();
+
     case 'partner_left':
       if (state.phase !== 'chatting') return b.done();
       b.endChat(msg.reason, LINES.partnerLeft);
@@ -819,6 +846,11 @@ function onFileEvent(state: ChatState, a: FileEvent): Step {
 
 function onError(b: Builder, msg: ErrorMsg): Step {
   const s = b.s;
+  if (msg.code === 'banned') {
+    // The server closes the socket next; the user sees why.
+    if (s.phase === 'chatting') b.endChat('banned', LINES.banned);
+    return b.set({ notice: { kind: 'error', text: LINES.banned } }).done();
+  }
   if (msg.code === 'replaced') {
     b.set({ conn: 'replaced', outbox: [], pendingHello: null }).fx({ kind: 'socket/close' });
     if (s.phase === 'chatting') b.endChat('replaced', LINES.replaced);

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeClientMessage,
   HANDLED_ERROR_CODES,
+  MAX_REPORT_COMMENT_CHARS,
+  REPORT_REASONS,
   parseClientLimits,
   parseTurnAvailable,
   validateServerMessage,
@@ -48,6 +50,9 @@ describe('protocol.ts against docs/protocol.schema.json', () => {
       { type: 'next' },
       { type: 'stop' },
       { type: 'turn_credentials' },
+      { type: 'report', reason: 'harassment', comment: 'insults' },
+      { type: 'report', reason: 'spam' },
+      { type: 'block' },
     ];
     const v = validate('client_command');
     for (const c of commands) {
@@ -58,7 +63,7 @@ describe('protocol.ts against docs/protocol.schema.json', () => {
   it('the client understands every server message the schema defines, with the same fields', () => {
     const types = serverTypes();
     expect(types.sort()).toEqual(
-      ['error', 'hello', 'matched', 'message', 'online', 'partner_left', 'resumed', 'signal', 'turn_credentials', 'typing', 'waiting'].sort(),
+      ['blocked', 'error', 'hello', 'matched', 'message', 'online', 'partner_left', 'reported', 'resumed', 'signal', 'turn_credentials', 'typing', 'waiting'].sort(),
     );
     for (const type of types) {
       const examples: unknown[] = schema.$defs[type].examples ?? [];
@@ -79,6 +84,11 @@ describe('protocol.ts against docs/protocol.schema.json', () => {
     expect(Object.keys(schema.$defs.turn.properties).sort()).toEqual(Object.keys(example.turn).sort());
     expect(parseTurnAvailable(schema.$defs.rest_config.examples[0])).toBe(false);
     expect(parseTurnAvailable({ ...schema.$defs.rest_config.examples[0], turn_available: true })).toBe(true);
+  });
+
+  it('offers exactly the report reasons of the schema', () => {
+    expect([...REPORT_REASONS]).toEqual(schema.$defs.report_reason.enum);
+    expect(MAX_REPORT_COMMENT_CHARS).toBe(schema.$defs.report_comment.maxLength);
   });
 
   it('every error code the client reacts to is one the server can send', () => {

@@ -29,7 +29,13 @@ export const DEFAULT_LIMITS: Readonly<ClientLimits> = Object.freeze({
 export const MAX_MESSAGE_CHARS = DEFAULT_LIMITS.maxMessageChars;
 
 /** Error codes the client reacts to; each is one the server sends (checked against the schema). */
-export const HANDLED_ERROR_CODES = ['replaced'] as const;
+export const HANDLED_ERROR_CODES = ['replaced', 'banned'] as const;
+
+/** Why a stranger is reported: the server's fixed list. */
+export const REPORT_REASONS = ['spam', 'nudity', 'harassment', 'underage', 'other'] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+/** Longest report comment (REPORT_COMMENT_CHARS's default). */
+export const MAX_REPORT_COMMENT_CHARS = 500;
 
 /** Largest text frame the client accepts from the server (protects the parser). */
 export const MAX_FRAME_CHARS = 256 * 1024;
@@ -111,7 +117,14 @@ export interface ErrorMsg {
   message: string;
 }
 
+/** The answer to `report` / `block`: that chat is over. */
+export interface ReportedMsg {
+  type: 'reported' | 'blocked';
+  session_id: string | null;
+}
+
 export type ServerMessage =
+  | ReportedMsg
   | HelloMsg
   | OnlineMsg
   | WaitingMsg
@@ -232,6 +245,9 @@ export function validateServerMessage(o: unknown): ServerMessage | null {
       if (!session_id || !turn) return null;
       return { type: 'turn_credentials', session_id, turn };
     }
+    case 'reported':
+    case 'blocked':
+      return { type: o.type, session_id: str(o.session_id) };
     case 'error':
       return {
         type: 'error',
@@ -254,7 +270,9 @@ export type ClientMessage =
   | { type: 'signal'; data: Record<string, unknown> }
   | { type: 'next' }
   | { type: 'stop' }
-  | { type: 'turn_credentials' };
+  | { type: 'turn_credentials' }
+  | { type: 'report'; reason: ReportReason; comment?: string }
+  | { type: 'block' };
 
 export function encodeClientMessage(msg: ClientMessage): string {
   return JSON.stringify(msg);

@@ -5,6 +5,7 @@ import { joinNaturally } from '../chat/interests';
 import { formatSize } from '../files/size';
 import { AUTO_REROLL_SECONDS, MAX_FILE_BYTES } from '../settings';
 import { FileTransfers } from './FileTransfers';
+import { SafetyControls } from './SafetyControls';
 
 interface Props {
   chat: ChatState;
@@ -161,6 +162,12 @@ export function ChatPanel({ chat, status, canNext, controller }: Props) {
           {chat.stopConfirm ? 'Press Really? or Escape again to end the chat.' : ''}
         </p>
       </div>
+      <SafetyControls
+        enabled={chat.phase === 'chatting' || (chat.phase === 'ended' && chat.leftReason !== 'you' && chat.leftReason !== 'banned')}
+        sessionId={chat.sessionId}
+        onReport={(reason, comment) => controller.report(reason, comment)}
+        onBlock={() => controller.block()}
+      />
       <div className="reroll">
         <label className="check">
           <input type="checkbox" checked={chat.autoReroll} onChange={(e) => controller.setAutoReroll(e.target.checked)} />

@@ -3,6 +3,7 @@ import type { Notice } from '../chat/chatMachine';
 import type { ChatType } from '../chat/protocol';
 import { addInterests, type InterestLimits } from '../chat/interests';
 import { DATA_SAVER } from '../settings';
+import { ageConfirmed, browserStore, confirmAge } from '../app/ageGate';
 import { InterestsField } from './InterestsField';
 import { OnlineCount } from './OnlineCount';
 
@@ -41,6 +42,7 @@ export function Landing({
   onHideIpChange,
 }: Props) {
   const [draft, setDraft] = useState('');
+  const [adult, setAdult] = useState(() => ageConfirmed(browserStore()));
   const textButton = useRef<HTMLButtonElement>(null);
 
   const mediaProblem = notice?.kind === 'media';
@@ -51,6 +53,7 @@ export function Landing({
   }, [mediaProblem, notice]);
 
   const start = (chatType: ChatType) => {
+    if (!adult) return;
     const list = draft.trim() ? addInterests(interests, draft, limits) : interests;
     if (list !== interests) onInterestsChange(list);
     setDraft('');
@@ -107,16 +110,34 @@ export function Landing({
               : 'Video then goes through our relay server, so the stranger never learns your IP address (it may be a little slower).'}
           </p>
         </div>
+        <div className="age-gate">
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={adult}
+              onChange={(e) => {
+                setAdult(e.target.checked);
+                if (e.target.checked) confirmAge(browserStore());
+              }}
+              aria-describedby="age-gate-help"
+            />{' '}
+            I am 18 or older and I accept the rules
+          </label>
+          <p id="age-gate-help" className="fine-print">
+            Rules: no nudity, no harassment, no spam, nobody under 18. Report or block anyone who breaks them.
+          </p>
+        </div>
         <div className="start-buttons">
           <button
             ref={textButton}
             type="button"
             className={mediaProblem ? 'btn btn-primary' : 'btn btn-secondary'}
+            disabled={!adult}
             onClick={() => start('text')}
           >
             Text chat
           </button>
-          <button type="button" className={mediaProblem ? 'btn btn-secondary' : 'btn btn-primary'} onClick={() => start('video')}>
+          <button type="button" className={mediaProblem ? 'btn btn-secondary' : 'btn btn-primary'} disabled={!adult} onClick={() => start('video')}>
             Video chat
           </button>
         </div>
