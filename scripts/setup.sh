@@ -18,9 +18,9 @@ case "${1:-}" in
   *) echo "usage: $0 [--server-build|--run|--containers|--all]" >&2; exit 2 ;;
 esac
 
-server_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libssl-dev)
+server_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libssl-dev libhiredis-dev)
 node_packages=(nodejs npm)
-test_packages=(chromium nginx docker-compose openssl curl iproute2 procps util-linux ca-certificates gnuplot-nox jq coturn)
+test_packages=(chromium nginx docker-compose openssl curl iproute2 procps util-linux ca-certificates gnuplot-nox jq coturn redis-server)
 # Rootful podman as these machines need it (runc, netavark + aardvark-dns for service names,
 # catatonit for `init: true`), Compose v1 for its Docker API, debootstrap for the base image.
 container_packages=(podman buildah runc conmon netavark aardvark-dns catatonit fuse-overlayfs slirp4netns uidmap
