@@ -15,6 +15,7 @@ std::string_view to_string(error_code code) noexcept {
     case error_code::unknown_type: return "unknown_type";
     case error_code::replaced: return "replaced";
     case error_code::forbidden: return "forbidden";
+    case error_code::unavailable: return "unavailable";
   }
   return "bad_request";
 }

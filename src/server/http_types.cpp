@@ -17,6 +17,7 @@ http::status status_of(error_code code) noexcept {
     case error_code::unknown_type: return http::status::bad_request;
     case error_code::replaced: return http::status::conflict;
     case error_code::forbidden: return http::status::forbidden;
+    case error_code::unavailable: return http::status::service_unavailable;
   }
   return http::status::internal_server_error;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "parley/app/command_sequencer.hpp"
+#include "parley/app/log_entry.hpp"
 #include "parley/app/participant_channel.hpp"
 #include "parley/app/turn_source.hpp"
 #include "parley/core/chat_limits.hpp"
@@ -16,6 +19,7 @@
 #include "parley/core/switchboard.hpp"
 #include "parley/core/time_source.hpp"
 #include "parley/core/token_source.hpp"
+#include "parley/crypto/keyed_hash.hpp"
 #include "parley/protocol/client_command.hpp"
 #include "parley/protocol/server_messages.hpp"
 
@@ -30,12 +34,29 @@ namespace parley {
     delivery: the WebSocket channel that holds it (encoded once, here), its
     waiting long polls, or only its mailbox. Transports call it; it knows
     them only as participant_channel and event_waiter. One thread.
+
+    Every change goes through one order: each call that changes something
+    becomes a log_entry, applied at once (one process), or, in a cluster,
+    once a command_sequencer (Redis) has ordered it among every instance's
+    entries; every instance applies every entry to its own switchboard and
+    delivers only to the sockets and polls it holds. Answers to a caller
+    come when its entry is applied.
 */
 class chat_service {
 public:
   /// `turn`: where TURN credentials come from; none when no relay is configured.
+  /// `tokens` draws user ids and tokens; `chat_ids` the chat ids (the same
+  /// source when null; a cluster needs one that every instance agrees on).
+  /// `hash_secret` keys the hashes kept instead of tokens (random when empty).
   chat_service(chat_limits limits, const time_source& clock, token_source& tokens,
-               turn_source* turn = nullptr);
+               turn_source* turn = nullptr, std::string hash_secret = {},
+               token_source* chat_ids = nullptr);
+
+  /// Cluster mode: from now on entries are ordered by `sequencer`, which
+  /// hands every instance's entries to apply_entry().
+  void use_sequencer(command_sequencer& sequencer, std::uint32_t id_tag);
+  /// Applies an entry ordered by the sequencer (this instance's or another's).
+  void apply_entry(const log_entry& entry);
   chat_service(const chat_service&) = delete;
   chat_service& operator=(const chat_service&) = delete;
 
@@ -59,14 +80,23 @@ public:
   /// The participant `token` names, now counted as active; else `unauthorized`.
   std::variant<participant_id, failure> authenticate(std::string_view token);
   /// Applies a REST command for `caller` (none: a first /start makes one,
-  /// from the client whose address hashes to `address_key`).
-  /// On success, `caller` is the participant afterwards (0 once ended).
+  /// from the client whose address hashes to `address_key`) and calls
+  /// `done` once it is applied (at once in one process). On success,
+  /// `caller` is the participant afterwards (0 once ended), `token` the new
+  /// identity's token (a first /start only).
   struct rest_result {
     std::optional<failure> refused;
     participant_id caller = 0;
+    std::string token;
   };
+  void handle(std::optional<participant_id> caller, client_command command,
+              std::string_view address_key, std::function<void(rest_result)> done);
+  /// The same, for callers that know the command is applied at once (tests,
+  /// one process): the result is returned.
   rest_result handle(std::optional<participant_id> caller, client_command command,
                      std::string_view address_key = {});
+  /// Whether `command` (a read, such as receive) may be answered for `who`.
+  std::optional<failure> check(participant_id who, const client_command& command) const;
 
   /// What `/receive` answers for `who`: events after `since`; nullopt when
   /// `who` is gone.
@@ -87,10 +117,11 @@ public:
 
   /// What answers say about `who`; nullopt when it is gone.
   std::optional<participant_view> view(participant_id who) const;
-  /// The token of `who` (for the /start answer only).
-  std::string_view token_of(participant_id who) const;
-  /// Runs the switchboard's timers and delivers what they caused.
+  /// Runs the switchboard's timers and delivers what they caused (in a
+  /// cluster: orders a tick, which also carries this instance's news).
   void tick();
+  /// Sockets held by this instance (in a cluster the switchboard counts all).
+  std::size_t local_channels() const noexcept { return channels_.size(); }
   /// Pushes the online count to every channel if it changed since last time.
   void push_online_count();
 
@@ -98,12 +129,24 @@ public:
   const chat_limits& limits() const noexcept { return board_.limits(); }
 
 private:
+  using completion = std::function<void(rest_result)>;
+
   /// A `session_id` the client named must be its current chat: the one it
   /// is in, or, while `ended`, the one that just ended.
   static std::optional<failure> check_chat(const participant& p, const client_command& command);
   std::optional<failure> apply(participant& p, command_body& body);
-  participant_id resume(participant_id caller, participant_channel& channel,
-                        const resume_command& command);
+  /// Puts `body` in the one order; `done` is called when it is applied.
+  void submit(entry_body body, completion done = {});
+  void apply_body(const std::string& origin, entry_body& body, completion done);
+  void apply_create(create_entry& e, completion done);
+  void apply_command(command_entry& e, completion done);
+  void apply_resume(const resume_entry& e);
+  void apply_close(const close_entry& e);
+  void apply_tick(const std::string& origin, const tick_entry& e);
+  /// Ends `who`, whose channel can take no more (slow reader).
+  void end_overflowing(participant_id who);
+  /// A fresh identity drawn here: user id, token, and its id.
+  participant_identity new_identity(std::string address_key, std::string& token);
   /// Delivers everything the switchboard did, until nothing is left.
   void flush();
   void dispatch(occurrence& o);
@@ -114,8 +157,26 @@ private:
   void wake_waiters(participant_id who);
   participant_channel* channel_of(participant_id who) const;
 
+  keyed_hash token_keys_;
+  token_source& tokens_;
   switchboard board_;
   turn_source* turn_ = nullptr;
+  command_sequencer* sequencer_ = nullptr;  ///< null: one process, applied at once
+  std::uint64_t id_tag_ = 0;                ///< high bits of the ids this instance draws
+  std::uint64_t last_id_ = 0;
+  std::uint64_t last_request_ = 0;
+  /// What this instance waits for: REST answers, and the tokens of the
+  /// identities it is creating (said once, in hello or the /start answer).
+  std::unordered_map<std::uint64_t, completion> waiting_;
+  std::unordered_map<participant_id, std::string> new_tokens_;
+  /// Cluster: news for the next tick entry.
+  std::unordered_map<participant_id, std::uint64_t> delivered_;
+  std::unordered_map<participant_id, unsigned> polls_;
+  std::vector<participant_id> touched_;
+  /// Cluster: which instance's socket holds a participant, and when each
+  /// instance last ticked (a silent one is dead: its sockets are dropped).
+  std::unordered_map<participant_id, std::string> holders_;
+  std::unordered_map<std::string, steady_time> instances_;
   outbox batch_;  ///< what flush() is delivering now
   std::unordered_map<participant_id, participant_channel*> channels_;
   std::unordered_multimap<participant_id, event_waiter*> waiters_;

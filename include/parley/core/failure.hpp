@@ -19,6 +19,7 @@ enum class error_code {
   unknown_type,
   replaced,
   forbidden,
+  unavailable,  ///< the cluster's Redis cannot be reached: try again shortly
 };
 
 std::string_view to_string(error_code code) noexcept;

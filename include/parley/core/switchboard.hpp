@@ -35,14 +35,18 @@ public:
   switchboard(const switchboard&) = delete;
   switchboard& operator=(const switchboard&) = delete;
 
-  /// A new idle participant with a fresh user id and token; `address_key` is
-  /// the keyed hash of its client's address.
+  /// A new idle participant as `identity` says; nullptr when its id or
+  /// token key is taken.
+  participant* create(participant_identity identity);
+  /// A new idle participant with a fresh user id and an unusable token key
+  /// (for callers that never authenticate it, such as tests).
   participant& create(std::string address_key = {});
 
   participant* find(participant_id id);
   const participant* find(participant_id id) const;
-  /// The participant that owns `token`, or nullptr.
-  participant* find_by_token(std::string_view token);
+  /// The participant whose token hashes to `token_key`, or nullptr.
+  participant* find_by_token_key(std::string_view token_key);
+  const participant* find_by_token_key(std::string_view token_key) const;
 
   /// Leaves any chat (the partner is told `left`) and queue, then queues for
   /// `type` with `interests` (normalised here); matched at once when a
@@ -93,6 +97,8 @@ public:
   std::uint64_t messages_relayed() const noexcept { return messages_relayed_; }
   std::uint64_t signals_relayed() const noexcept { return signals_relayed_; }
   const chat_limits& limits() const noexcept { return limits_; }
+  /// The time as the switchboard sees it (its injected clock).
+  steady_time now() const { return clock_.now(); }
 
 private:
   using waiting_queue = std::list<participant_id>;
