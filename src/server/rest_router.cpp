@@ -152,6 +152,8 @@ void rest_router::on_health(call& c) {
   figures.waiting_text = board.waiting(chat_type::text);
   figures.waiting_video = board.waiting(chat_type::video);
   figures.chats = board.chats();
+  figures.instance_websockets = connections_.websockets();
+  figures.instances = chats_.cluster_instances();
   answer(c, http::status::ok, server_messages::health_body(figures));
 }
 
@@ -160,7 +162,8 @@ void rest_router::on_metrics(call& c) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   auto res = json_response(c.shape, http::status::ok,
                            stats_.render(chats_.board(), connections_.open(),
-                                         connections_.websockets(), uptime));
+                                         connections_.websockets(), uptime,
+                                         chats_.cluster_instances()));
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
   c.respond(std::move(res));
 }

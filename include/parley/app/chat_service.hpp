@@ -122,6 +122,11 @@ public:
   void tick();
   /// Sockets held by this instance (in a cluster the switchboard counts all).
   std::size_t local_channels() const noexcept { return channels_.size(); }
+  /// Cluster mode: the instances that ticked within the lease; else nullopt.
+  std::optional<std::size_t> cluster_instances() const {
+    if (sequencer_ == nullptr) return std::nullopt;
+    return instances_.size();
+  }
   /// Pushes the online count to every channel if it changed since last time.
   void push_online_count();
 
