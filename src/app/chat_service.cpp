@@ -70,6 +70,13 @@ void chat_service::apply_entry(const log_entry& entry) {
       waiting_.erase(it);
     }
   }
+  // The log went silent for longer than a lease (Redis was unreachable):
+  // nobody could tick, so nobody is taken for dead for it.
+  const auto now = board_.now();
+  if (now - last_entry_at_ > instance_lease) {
+    for (auto& [name, last_tick] : instances_) last_tick = now;
+  }
+  last_entry_at_ = now;
   auto body = entry.body;
   apply_body(entry.origin, body, std::move(done));
 }

@@ -274,6 +274,31 @@ TEST_F(ChatServiceCluster, ADeadInstancesSocketsDropAndTheirPartnersAreToldAfter
   EXPECT_EQ(y.channel.of_type("partner_left")[0]["reason"], "disconnected");
 }
 
+TEST_F(ChatServiceCluster, AnOutageOfTheOrderTakesNobodyForDead) {
+  user x, y;
+  open(a, x);
+  open(b, y);
+  start(a, x);
+  start(b, y);
+  order.tick_all();
+  order.down = true;  // Redis unreachable for 10 s: nobody's ticks get through
+  for (int i = 0; i < 40; ++i) {
+    order.advance(250ms);
+    order.tick_all();
+  }
+  order.down = false;
+  for (int i = 0; i < 4; ++i) {
+    order.advance(250ms);
+    order.tick_all();
+  }
+  for (auto* i : {&a, &b}) {
+    EXPECT_TRUE(i->service.board().find(x.id)->attached);
+    EXPECT_TRUE(i->service.board().find(y.id)->attached);
+    EXPECT_EQ(i->service.cluster_instances(), 2u);
+  }
+  EXPECT_TRUE(y.channel.of_type("partner_left").empty());
+}
+
 TEST_F(ChatServiceCluster, WhileTheOrderIsDownEveryChangeIsRefusedAsUnavailable) {
   user x;
   open(a, x);

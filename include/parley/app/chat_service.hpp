@@ -182,6 +182,7 @@ private:
   /// instance last ticked (a silent one is dead: its sockets are dropped).
   std::unordered_map<participant_id, std::string> holders_;
   std::unordered_map<std::string, steady_time> instances_;
+  steady_time last_entry_at_{};
   outbox batch_;  ///< what flush() is delivering now
   std::unordered_map<participant_id, participant_channel*> channels_;
   std::unordered_multimap<participant_id, event_waiter*> waiters_;
