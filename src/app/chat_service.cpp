@@ -16,8 +16,9 @@ encoded_message error_message(const failure& f) { return {server_messages::error
 constexpr std::size_t token_bytes = 20;
 constexpr std::size_t user_id_bytes = 8;
 
-/// An instance whose ticks stopped for this long is taken for dead.
-constexpr auto instance_lease = std::chrono::seconds(3);
+/// An instance whose ticks stopped for this long is taken for dead (its
+/// sockets count as dropped: their users have RESUME_GRACE_S to come back).
+constexpr auto instance_lease = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -420,6 +421,14 @@ void chat_service::apply_tick(const std::string& origin, const tick_entry& e) {
   if (sequencer_ != nullptr) {
     // An instance that stopped ticking is dead: the sockets it held dropped.
     const auto now = board_.now();
+    if (!instances_.contains(origin)) {
+      // New, or back after being taken for dead (a stall longer than the
+      // lease): the sockets it still holds are attached again.
+      for (const auto& [who, holder] : holders_) {
+        auto* p = holder == origin ? board_.find(who) : nullptr;
+        if (p != nullptr && !p->attached) board_.attach(*p);
+      }
+    }
     instances_[origin] = now;
     for (auto it = instances_.begin(); it != instances_.end();) {
       if (now - it->second < instance_lease) {
@@ -427,13 +436,9 @@ void chat_service::apply_tick(const std::string& origin, const tick_entry& e) {
         continue;
       }
       spdlog::warn("instance {} stopped ticking; its sockets count as dropped", it->first);
-      for (auto h = holders_.begin(); h != holders_.end();) {
-        if (h->second != it->first) {
-          ++h;
-          continue;
-        }
-        if (auto* p = board_.find(h->first)) board_.detach(*p);
-        h = holders_.erase(h);
+      for (const auto& [who, holder] : holders_) {
+        auto* p = holder == it->first ? board_.find(who) : nullptr;
+        if (p != nullptr && p->attached) board_.detach(*p);
       }
       it = instances_.erase(it);
     }
@@ -528,6 +533,7 @@ void chat_service::dispatch(occurrence& o) {
                  to_string(started->type), started->common_interests);
   } else if (auto* ended = std::get_if<identity_ended>(&o)) {
     spdlog::info("participant {} gone ({})", ended->user_id, to_string(ended->reason));
+    holders_.erase(ended->who);
     if (const auto it = channels_.find(ended->who); it != channels_.end()) {
       auto* channel = it->second;
       channels_.erase(it);

@@ -1,5 +1,7 @@
 #include "redis_client.hpp"
 
+#include <sys/ioctl.h>
+
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -238,8 +240,11 @@ void redis_client::arm_watchdog() {
     auto client = self.lock();
     if (ec || !client || client->stopped_) return;
     auto& c = client->connection_;
+    int unread = 0;
     if (c && c->alive && !c->deadlines.empty() &&
-        c->deadlines.front() < std::chrono::steady_clock::now()) {
+        c->deadlines.front() < std::chrono::steady_clock::now() &&
+        (::ioctl(c->socket.native_handle(), FIONREAD, &unread) != 0 || unread == 0)) {
+      // Nothing to read either (a busy loop would have answers waiting):
       // A Redis that stopped answering: every waiting command fails now.
       c->reported = true;
       redisAsyncFree(c->ac);

@@ -258,8 +258,8 @@ TEST_F(ChatServiceCluster, ADeadInstancesSocketsDropAndTheirPartnersAreToldAfter
   start(b, y);
   order.tick_all();
   a.alive = false;  // SIGKILL: no goodbye, no more ticks
-  // b keeps ticking; after the lease, x counts as dropped, then the grace runs.
-  for (int i = 0; i < 4 * 4; ++i) {
+  // b keeps ticking; after the lease (5 s), x counts as dropped, then the grace runs.
+  for (int i = 0; i < 4 * 6; ++i) {
     order.advance(250ms);
     order.tick_all();
   }
@@ -272,6 +272,31 @@ TEST_F(ChatServiceCluster, ADeadInstancesSocketsDropAndTheirPartnersAreToldAfter
   }
   ASSERT_EQ(y.channel.of_type("partner_left").size(), 1u);
   EXPECT_EQ(y.channel.of_type("partner_left")[0]["reason"], "disconnected");
+}
+
+TEST_F(ChatServiceCluster, AnInstanceBackFromAStallHasItsSocketsAttachedAgain) {
+  user x, y;
+  open(a, x);
+  open(b, y);
+  start(a, x);
+  start(b, y);
+  order.tick_all();
+  a.alive = false;  // a stalls for 6 s (a loop blocked, a paused VM)...
+  for (int i = 0; i < 4 * 6; ++i) {
+    order.advance(250ms);
+    order.tick_all();
+  }
+  ASSERT_FALSE(b.service.board().find(x.id)->attached) << "taken for dead";
+  a.alive = true;  // ...and comes back, its socket still open
+  order.advance(250ms);
+  order.tick_all();
+  EXPECT_TRUE(b.service.board().find(x.id)->attached);
+  for (int i = 0; i < 4 * 15; ++i) {  // past the resume grace
+    order.advance(250ms);
+    order.tick_all();
+  }
+  EXPECT_TRUE(y.channel.of_type("partner_left").empty()) << "nobody was told anything";
+  EXPECT_EQ(b.service.board().find(y.id)->partner, x.id);
 }
 
 TEST_F(ChatServiceCluster, AnOutageOfTheOrderTakesNobodyForDead) {
