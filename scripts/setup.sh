@@ -18,9 +18,9 @@ case "${1:-}" in
   *) echo "usage: $0 [--server-build|--run|--containers|--all]" >&2; exit 2 ;;
 esac
 
-server_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libssl-dev)
+server_packages=(g++ cmake ninja-build pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libssl-dev libhiredis-dev)
 node_packages=(nodejs npm)
-test_packages=(chromium nginx docker-compose openssl curl iproute2 procps util-linux ca-certificates gnuplot-nox jq coturn)
+test_packages=(chromium nginx docker-compose openssl curl iproute2 procps util-linux ca-certificates gnuplot-nox jq coturn redis-server)
 # Fuzzing (libFuzzer with ASan + UBSan needs clang and its runtime) and the reliability suite.
 test_packages+=(clang-14 libclang-rt-14-dev python3 slowhttptest)
 # Rootful podman as these machines need it (runc, netavark + aardvark-dns for service names,

@@ -3,6 +3,7 @@
 # build, including the load generator's smoke run), the protocol schema
 # checks, a short run of every fuzz target and the fast reliability
 # scenarios, the web client's unit tests, the browser end-to-end tests, the
+# cluster tests (a real redis-server and three parley processes), the
 # nginx deployment tests and the container tests (images built and the
 # compose stack run with podman).
 set -euo pipefail
@@ -40,6 +41,9 @@ bash scripts/web-build.sh --force
 export PARLEY_BIN=$root/build/asan/parley
 step "browser end-to-end tests (Chromium, node:test)"
 (cd web && npm run e2e) || failed+=("e2e")
+
+step "cluster tests (redis-server + three parley processes, node:test)"
+bash tests/cluster/run.sh || failed+=("cluster")
 
 step "deployment tests (nginx + TLS, node:test)"
 bash tests/deploy/run.sh || failed+=("deploy")

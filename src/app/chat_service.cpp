@@ -11,11 +11,27 @@ namespace {
 /// `{"type":"error",...}` for a WebSocket client.
 encoded_message error_message(const failure& f) { return {server_messages::error(f)}; }
 
+// Sizes of the random identifiers, in bytes. The token is the secret: 160
+// bits from the CSPRNG. The user id only needs to be unique.
+constexpr std::size_t token_bytes = 20;
+constexpr std::size_t user_id_bytes = 8;
+
+/// An instance whose ticks stopped for this long is taken for dead (its
+/// sockets count as dropped: their users have RESUME_GRACE_S to come back).
+constexpr auto instance_lease = std::chrono::seconds(5);
+
 }  // namespace
 
 chat_service::chat_service(chat_limits limits, const time_source& clock, token_source& tokens,
-                           turn_source* turn, moderation_limits safety)
-    : board_(limits, clock, tokens), turn_(turn), clock_(clock), safety_(safety, clock, tokens) {}
+                           turn_source* turn, std::string hash_secret, token_source* chat_ids,
+                           moderation_limits safety)
+    : token_keys_(hash_secret.empty() ? keyed_hash::random_secret() : std::move(hash_secret)),
+      tokens_(tokens),
+      board_(limits, clock, chat_ids != nullptr ? *chat_ids : tokens),
+      turn_(turn),
+      clock_(clock),
+      // Ban ids must be the same on every instance of a cluster.
+      safety_(safety, clock, chat_ids != nullptr ? *chat_ids : tokens) {}
 
 void chat_service::set_abuse_limits(const abuse_limits& limits) {
   abuse_ = limits;
@@ -31,33 +47,152 @@ std::optional<failure> chat_service::admit_identity(std::string_view address_key
                  std::chrono::ceil<std::chrono::seconds>(verdict.retry_after)};
 }
 
+
+void chat_service::use_sequencer(command_sequencer& sequencer, std::uint32_t id_tag) {
+  sequencer_ = &sequencer;
+  id_tag_ = static_cast<std::uint64_t>(id_tag) << 40;
+}
+
+participant_identity chat_service::new_identity(std::string address_key, std::string& token) {
+  token = tokens_.make(token_bytes);
+  // In a cluster each instance numbers its own: the tag keeps them apart.
+  return {id_tag_ | ++last_id_, tokens_.make(user_id_bytes), token_keys_(token),
+          std::move(address_key)};
+}
+
+// --- The one order -------------------------------------------------------------
+
+void chat_service::submit(entry_body body, completion done) {
+  if (sequencer_ == nullptr) return apply_body({}, body, std::move(done));
+  log_entry entry{sequencer_->instance(), ++last_request_, std::move(body)};
+  if (done) waiting_.emplace(entry.request, std::move(done));
+  sequencer_->submit(entry, [this, request = entry.request, caller = [&] {
+    if (const auto* c = std::get_if<command_entry>(&entry.body)) return c->caller;
+    if (const auto* r = std::get_if<resume_entry>(&entry.body)) return r->caller;
+    return participant_id{0};
+  }()] {
+    const failure down{error_code::unavailable, "the service is unavailable, try again shortly"};
+    if (const auto it = waiting_.find(request); it != waiting_.end()) {
+      auto answer = std::move(it->second);
+      waiting_.erase(it);
+      answer({down, 0, {}});
+    } else if (auto* channel = channel_of(caller)) {
+      channel->push(error_message(down), 0);
+    }
+  });
+}
+
+void chat_service::apply_entry(const log_entry& entry) {
+  completion done;
+  if (sequencer_ != nullptr && entry.origin == sequencer_->instance()) {
+    if (const auto it = waiting_.find(entry.request); it != waiting_.end()) {
+      done = std::move(it->second);
+      waiting_.erase(it);
+    }
+  }
+  // The log went silent for longer than a lease (Redis was unreachable):
+  // nobody could tick, so nobody is taken for dead for it.
+  const auto now = board_.now();
+  if (now - last_entry_at_ > instance_lease) {
+    for (auto& [name, last_tick] : instances_) last_tick = now;
+  }
+  last_entry_at_ = now;
+  auto body = entry.body;
+  apply_body(entry.origin, body, std::move(done));
+}
+
+void chat_service::apply_body(const std::string& origin, entry_body& body, completion done) {
+  std::visit(
+      [&](auto& e) {
+        using kind = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<kind, create_entry>) {
+          if (e.websocket && sequencer_ != nullptr) holders_[e.identity.id] = origin;
+          apply_create(e, std::move(done));
+        } else if constexpr (std::is_same_v<kind, command_entry>) {
+          apply_command(e, std::move(done));
+        } else if constexpr (std::is_same_v<kind, resume_entry>) {
+          if (sequencer_ != nullptr && board_.find(e.target) != nullptr) holders_[e.target] = origin;
+          apply_resume(e);
+        } else if constexpr (std::is_same_v<kind, close_entry>) {
+          apply_close(e);
+        } else {
+          apply_tick(origin, e);
+        }
+      },
+      body);
+  flush();
+}
+
+void chat_service::apply_create(create_entry& e, completion done) {
+  const auto id = e.identity.id;
+  auto* p = board_.create(std::move(e.identity));
+  std::string token;
+  if (const auto it = new_tokens_.find(id); it != new_tokens_.end()) {
+    token = std::move(it->second);
+    new_tokens_.erase(it);
+  }
+  if (p == nullptr) {  // an id or token key taken: a 2^-64 event, refused all the same
+    holders_.erase(id);
+    if (auto* channel = channel_of(id)) {
+      channels_.erase(id);
+      channel->release(channel_release::ended);
+    }
+    if (done) done({failure{error_code::unavailable, "try again"}, 0, {}});
+    return;
+  }
+  if (!e.websocket) {
+    spdlog::info("participant {} created over REST", p->user_id);
+    if (done) done({std::nullopt, id, std::move(token)});
+    return;
+  }
+  board_.attach(*p);
+  if (auto* channel = channel_of(id)) {
+    spdlog::debug("websocket opened for participant {}", p->user_id);
+    channel->push({server_messages::hello(p->user_id, token, board_.online())}, 0);
+  }
+}
+
 // --- WebSocket channels ------------------------------------------------------
 
 participant_id chat_service::open(participant_channel& channel, std::string address_key) {
   // Every channel starts with a fresh idle participant; `resume` swaps it.
-  auto& p = board_.create(std::move(address_key));
-  board_.attach(p);
-  channels_[p.id] = &channel;
-  spdlog::debug("websocket opened for participant {}", p.user_id);
-  channel.push({server_messages::hello(p.user_id, p.token, board_.online())}, 0);
-  return p.id;
+  std::string token;
+  auto identity = new_identity(std::move(address_key), token);
+  const auto id = identity.id;
+  channels_[id] = &channel;
+  new_tokens_[id] = std::move(token);
+  submit(create_entry{std::move(identity), true});
+  return id;
 }
 
 participant_id chat_service::handle(participant_id caller, participant_channel& channel,
                                     client_command command) {
-  auto* p = board_.find(caller);
-  if (p == nullptr) return 0;  // ended elsewhere; the channel is closing
   if (const auto* r = std::get_if<resume_command>(&command.body)) {
-    const auto holder = resume(caller, channel, *r);
-    flush();
-    return holder;
+    auto* target = board_.find_by_token_key(token_keys_(r->token));
+    if (target == nullptr) {
+      channel.push(error_message({error_code::unauthorized, "unknown or expired token"}), 0);
+      return caller;
+    }
+    // Without `since`: what no socket of it has written yet, as far as this
+    // instance knows (its own sockets' writes not yet ordered included).
+    auto since = r->since.value_or(target->delivered_seq);
+    if (!r->since) {
+      if (const auto it = delivered_.find(target->id); it != delivered_.end()) {
+        since = std::max(since, it->second);
+      }
+    }
+    const auto id = target->id;
+    submit(resume_entry{caller, id, since});
+    return id;
   }
   if (std::holds_alternative<turn_credentials_command>(command.body)) {
     auto grant = turn_credentials(caller, command);
     if (auto* f = std::get_if<failure>(&grant)) {
       channel.push(error_message(*f), 0);
     } else {
-      channel.push({server_messages::turn_credentials(p->chat_id, std::get<turn_grant>(grant))}, 0);
+      channel.push({server_messages::turn_credentials(board_.find(caller)->chat_id,
+                                                      std::get<turn_grant>(grant))},
+                   0);
     }
     return caller;
   }
@@ -65,65 +200,89 @@ participant_id chat_service::handle(participant_id caller, participant_channel& 
     // The frame is dropped; the connection stays unless this is sustained.
     channel.push(error_message(*limited), 0);
     if (!count_refusal(caller)) return caller;
-    spdlog::warn("participant {} closed (1008): over RATE_ABUSE_LIMIT refused commands",
-                 p->user_id);
+    spdlog::warn("a participant's WebSocket closed (1008): over RATE_ABUSE_LIMIT refused commands");
     channels_.erase(caller);
     channel.release(channel_release::abuse);
-    board_.end(*p, leave_reason::disconnected);
-    flush();
+    submit(close_entry{caller, channel_end::broke_protocol});
     return 0;
   }
-  auto refused = check_chat(*p, command);
-  if (!refused) refused = apply(*p, command.body);
-  if (refused) {
-    channel.push(error_message(*refused), 0);
-  } else if (std::holds_alternative<report_command>(command.body) ||
-             std::holds_alternative<block_command>(command.body)) {
-    const bool report = std::holds_alternative<report_command>(command.body);
-    channel.push({report ? server_messages::reported(p->last_chat_id)
-                         : server_messages::blocked(p->last_chat_id)},
-                 0);
-  } else if (std::holds_alternative<start_command>(command.body) ||
-             std::holds_alternative<next_command>(command.body)) {
-    // A match is announced by its `matched` event instead.
-    if (p->status == participant_status::waiting) {
-      channel.push({server_messages::waiting(p->type)}, 0);
-    }
-  }
-  flush();
-  enforce_pending(refused && refused->code == error_code::banned ? caller : 0);
+  submit(command_entry{caller, std::move(command)});
   return caller;
 }
 
-participant_id chat_service::resume(participant_id caller, participant_channel& channel,
-                                    const resume_command& command) {
-  auto* target = board_.find_by_token(command.token);
-  if (target == nullptr) {
-    channel.push(error_message({error_code::unauthorized, "unknown or expired token"}), 0);
-    return caller;
+void chat_service::apply_command(command_entry& e, completion done) {
+  auto* p = board_.find(e.caller);
+  auto* channel = channel_of(e.caller);
+  if (p == nullptr) {
+    // Over a WebSocket: ended elsewhere, the channel is closing.
+    if (done) done({failure{error_code::unauthorized, "unknown or expired token"}, 0, {}});
+    return;
   }
-  if (target->id != caller) {
-    // The identity this channel came with is discarded for the resumed one.
-    if (auto* current = board_.find(caller)) {
-      channels_.erase(caller);
+  auto refused = check_chat(*p, e.command);
+  const bool ends = std::holds_alternative<disconnect_command>(e.command.body);
+  const auto id = p->id;
+  if (!refused) refused = apply(*p, e.command.body);  // `p` dangles after a disconnect
+  if (!ends && channel != nullptr) {
+    if (refused) {
+      channel->push(error_message(*refused), 0);
+    } else if (std::holds_alternative<report_command>(e.command.body) ||
+               std::holds_alternative<block_command>(e.command.body)) {
+      const bool report = std::holds_alternative<report_command>(e.command.body);
+      channel->push({report ? server_messages::reported(p->last_chat_id)
+                            : server_messages::blocked(p->last_chat_id)},
+                    0);
+    } else if ((std::holds_alternative<start_command>(e.command.body) ||
+                std::holds_alternative<next_command>(e.command.body)) &&
+               p->status == participant_status::waiting) {
+      // A match is announced by its `matched` event instead.
+      channel->push({server_messages::waiting(p->type)}, 0);
+    }
+  }
+  flush();
+  enforce_pending(refused && refused->code == error_code::banned ? id : 0);
+  if (!ends && board_.find(id) == nullptr) {
+    // The caller's own address was banned by what it just did.
+    if (done) done({failure{error_code::banned, "this address is banned"}, 0, {}});
+    return;
+  }
+  if (done) done({std::move(refused), ends && !refused ? 0 : id, {}});
+}
+
+void chat_service::apply_resume(const resume_entry& e) {
+  auto* target = board_.find(e.target);
+  auto* channel = channel_of(e.caller);
+  if (target == nullptr) {
+    if (channel != nullptr) {
+      channel->push(error_message({error_code::unauthorized, "unknown or expired token"}), 0);
+    }
+    return;
+  }
+  if (e.target != e.caller) {
+    // The identity the channel came with is discarded for the resumed one.
+    if (auto* current = board_.find(e.caller)) {
+      if (channel != nullptr) channels_.erase(e.caller);
+      holders_.erase(e.caller);
       board_.end(*current, leave_reason::left);
     }
-    if (auto* previous = channel_of(target->id); previous != nullptr && previous != &channel) {
+    if (auto* previous = channel_of(e.target); previous != nullptr && previous != channel) {
+      channels_.erase(e.target);
       previous->release(channel_release::replaced);
     }
-    channels_[target->id] = &channel;
+    if (channel != nullptr) channels_[e.target] = channel;
   }
   board_.attach(*target);
+  if (channel == nullptr) return;  // another instance's socket
   spdlog::info("participant {} resumed", target->user_id);
-  channel.push({server_messages::resumed(*view(target->id))}, 0);
-  const auto id = target->id;
-  for (const auto& e : board_.events_after(*target, command.since.value_or(target->delivered_seq))) {
-    push(id, channel, e);
-  }
-  return id;
+  channel->push({server_messages::resumed(*view(e.target))}, 0);
+  for (const auto& ev : board_.events_after(*target, e.since)) push(e.target, *channel, ev);
 }
 
 void chat_service::written(participant_id who, std::uint64_t seq) {
+  if (sequencer_ != nullptr) {
+    auto& known = delivered_[who];
+    known = std::max(known, seq);
+    return;
+  }
   if (auto* p = board_.find(who)) board_.mark_delivered(*p, seq);
 }
 
@@ -131,58 +290,91 @@ void chat_service::close(participant_id who, participant_channel& channel, chann
   const auto it = channels_.find(who);
   if (it == channels_.end() || it->second != &channel) return;  // not (or no longer) its holder
   channels_.erase(it);
-  auto* p = board_.find(who);
+  submit(close_entry{who, how});
+}
+
+void chat_service::apply_close(const close_entry& e) {
+  auto* p = board_.find(e.who);
   if (p == nullptr) return;
-  switch (how) {
+  switch (e.how) {
     case channel_end::closed:
       spdlog::info("websocket closed by participant {}", p->user_id);
+      holders_.erase(e.who);
       board_.end(*p, leave_reason::left);
       break;
     case channel_end::broke_protocol:
       spdlog::info("websocket of participant {} closed for a protocol violation", p->user_id);
+      holders_.erase(e.who);
       board_.end(*p, leave_reason::disconnected);
       break;
     case channel_end::dropped:
       spdlog::info("websocket of participant {} dropped; resumable", p->user_id);
+      holders_.erase(e.who);
       board_.detach(*p);
       break;
   }
-  flush();
 }
 
 // --- REST callers ------------------------------------------------------------
 
 std::variant<participant_id, failure> chat_service::authenticate(std::string_view token) {
-  auto* p = board_.find_by_token(token);
+  auto* p = board_.find_by_token_key(token_keys_(token));
   if (p == nullptr) return failure{error_code::unauthorized, "unknown or expired token"};
-  board_.touch(*p);
+  if (sequencer_ != nullptr) {
+    touched_.push_back(p->id);
+  } else {
+    board_.touch(*p);
+  }
   return p->id;
+}
+
+void chat_service::handle(std::optional<participant_id> caller, client_command command,
+                          std::string_view address_key, std::function<void(rest_result)> done) {
+  if (std::holds_alternative<receive_command>(command.body)) {
+    // A read: answered from this instance's copy, nothing to order.
+    const auto refused = caller ? check(*caller, command)
+                                : failure{error_code::unauthorized, "call /start first"};
+    return done({refused, refused ? 0 : *caller, {}});
+  }
+  if (!caller) {
+    if (!std::holds_alternative<start_command>(command.body)) {
+      return done({failure{error_code::unauthorized, "call /start first, then send its token"}, 0,
+                   {}});
+    }
+    if (auto limited = admit_identity(address_key)) return done({std::move(limited), 0, {}});
+    std::string token;
+    auto identity = new_identity(std::string(address_key), token);
+    const auto id = identity.id;
+    new_tokens_[id] = token;
+    // The answer needs the token, which only this instance knows.
+    submit(create_entry{std::move(identity), false},
+           [this, id, token, command = std::move(command), done](rest_result created) mutable {
+             if (created.refused) return done(std::move(created));
+             submit(command_entry{id, std::move(command)},
+                    [token = std::move(token), done](rest_result r) {
+                      if (!r.refused) r.token = token;
+                      done(std::move(r));
+                    });
+           });
+    return;
+  }
+  if (auto limited = check_rate(*caller, command.body)) return done({std::move(limited), *caller, {}});
+  submit(command_entry{*caller, std::move(command)}, std::move(done));
 }
 
 chat_service::rest_result chat_service::handle(std::optional<participant_id> caller,
                                                client_command command,
                                                std::string_view address_key) {
-  auto* p = caller ? board_.find(*caller) : nullptr;
-  if (p == nullptr && std::holds_alternative<start_command>(command.body)) {
-    if (auto limited = admit_identity(address_key)) return {std::move(limited), 0};
-    p = &board_.create(std::string(address_key));
-    spdlog::info("participant {} created over REST", p->user_id);
-  }
-  if (p == nullptr) {
-    return {failure{error_code::unauthorized, "call /start first, then send its token"}, 0};
-  }
-  if (auto limited = check_rate(p->id, command.body)) return {std::move(limited), p->id};
-  if (auto refused = check_chat(*p, command)) return {std::move(refused), p->id};
-  const bool ends = std::holds_alternative<disconnect_command>(command.body);
-  const auto id = ends ? 0 : p->id;
-  auto refused = apply(*p, command.body);  // `p` dangles after a disconnect
-  flush();
-  enforce_pending(0);
-  if (id != 0 && board_.find(id) == nullptr) {
-    // The caller's own address was banned by what it just did.
-    return {failure{error_code::banned, "this address is banned"}, 0};
-  }
-  return {std::move(refused), id};
+  std::optional<rest_result> result;
+  handle(caller, std::move(command), address_key, [&result](rest_result r) { result = std::move(r); });
+  if (!result) return {failure{error_code::unavailable, "answered later (cluster mode)"}, 0, {}};
+  return std::move(*result);
+}
+
+std::optional<failure> chat_service::check(participant_id who, const client_command& command) const {
+  const auto* p = board_.find(who);
+  if (p == nullptr) return failure{error_code::unauthorized, "unknown or expired token"};
+  return check_chat(*p, command);
 }
 
 std::optional<std::string> chat_service::receive_body(participant_id who,
@@ -205,7 +397,11 @@ bool chat_service::has_events_after(participant_id who, std::uint64_t since) con
 }
 
 void chat_service::begin_wait(participant_id who, event_waiter& waiter) {
-  if (auto* p = board_.find(who)) board_.begin_poll(*p);
+  if (sequencer_ != nullptr) {
+    ++polls_[who];  // touched with every tick while it waits
+  } else if (auto* p = board_.find(who)) {
+    board_.begin_poll(*p);
+  }
   waiters_.emplace(who, &waiter);
 }
 
@@ -216,6 +412,11 @@ void chat_service::end_wait(participant_id who, event_waiter& waiter) {
       waiters_.erase(it);
       break;
     }
+  }
+  if (sequencer_ != nullptr) {
+    if (auto it = polls_.find(who); it != polls_.end() && --it->second == 0) polls_.erase(it);
+    touched_.push_back(who);
+    return;
   }
   if (auto* p = board_.find(who)) board_.end_poll(*p);
 }
@@ -242,15 +443,52 @@ std::optional<participant_view> chat_service::view(participant_id who) const {
   return participant_view{p->user_id, p->status, p->type, current_chat_id(*p)};
 }
 
-std::string_view chat_service::token_of(participant_id who) const {
-  const auto* p = board_.find(who);
-  return p == nullptr ? std::string_view() : std::string_view(p->token);
+void chat_service::tick() {
+  tick_entry news;
+  if (sequencer_ != nullptr) {
+    news.delivered.assign(delivered_.begin(), delivered_.end());
+    delivered_.clear();
+    news.touched = std::move(touched_);
+    touched_.clear();
+    for (const auto& [who, count] : polls_) news.touched.push_back(who);
+  }
+  submit(std::move(news));
 }
 
-void chat_service::tick() {
+void chat_service::apply_tick(const std::string& origin, const tick_entry& e) {
+  for (const auto& [who, seq] : e.delivered) {
+    if (auto* p = board_.find(who)) board_.mark_delivered(*p, seq);
+  }
+  for (const auto who : e.touched) {
+    if (auto* p = board_.find(who)) board_.touch(*p);
+  }
+  if (sequencer_ != nullptr) {
+    // An instance that stopped ticking is dead: the sockets it held dropped.
+    const auto now = board_.now();
+    if (!instances_.contains(origin)) {
+      // New, or back after being taken for dead (a stall longer than the
+      // lease): the sockets it still holds are attached again.
+      for (const auto& [who, holder] : holders_) {
+        auto* p = holder == origin ? board_.find(who) : nullptr;
+        if (p != nullptr && !p->attached) board_.attach(*p);
+      }
+    }
+    instances_[origin] = now;
+    for (auto it = instances_.begin(); it != instances_.end();) {
+      if (now - it->second < instance_lease) {
+        ++it;
+        continue;
+      }
+      spdlog::warn("instance {} stopped ticking; its sockets count as dropped", it->first);
+      for (const auto& [who, holder] : holders_) {
+        auto* p = holder == it->first ? board_.find(who) : nullptr;
+        if (p != nullptr && p->attached) board_.detach(*p);
+      }
+      it = instances_.erase(it);
+    }
+  }
   board_.tick();
   safety_.purge();
-  flush();
 }
 
 void chat_service::push_online_count() {
@@ -264,11 +502,15 @@ void chat_service::push_online_count() {
   for (const auto& [id, channel] : channels_) {
     if (!channel->push({std::string(), shared, 0}, 0)) too_slow.push_back(id);
   }
-  for (const auto id : too_slow) {
-    channels_.erase(id);
-    if (auto* p = board_.find(id)) board_.end(*p, leave_reason::disconnected);
-  }
+  for (const auto id : too_slow) end_overflowing(id);
   flush();
+}
+
+void chat_service::end_overflowing(participant_id who) {
+  channels_.erase(who);
+  // One process ends it now; a cluster orders it like any other change.
+  if (sequencer_ != nullptr) return submit(close_entry{who, channel_end::broke_protocol});
+  if (auto* p = board_.find(who)) board_.end(*p, leave_reason::disconnected);
 }
 
 // --- Internals -------------------------------------------------------------------
@@ -348,6 +590,7 @@ void chat_service::dispatch(occurrence& o) {
                  to_string(started->type), started->common_interests);
   } else if (auto* ended = std::get_if<identity_ended>(&o)) {
     spdlog::info("participant {} gone ({})", ended->user_id, to_string(ended->reason));
+    holders_.erase(ended->who);
     rates_.erase(ended->who);
     if (const auto it = channels_.find(ended->who); it != channels_.end()) {
       auto* channel = it->second;
@@ -374,8 +617,7 @@ void chat_service::push(participant_id to, participant_channel& channel, const e
   const auto turn = receiver != nullptr ? turn_for(*receiver, e) : std::nullopt;
   if (channel.push(server_messages::event(e, turn ? &*turn : nullptr), e.seq)) return;
   // The channel is closing (its reader is too slow): the partner is told.
-  channels_.erase(to);
-  if (auto* p = board_.find(to)) board_.end(*p, leave_reason::disconnected);
+  end_overflowing(to);
 }
 
 void chat_service::wake_waiters(participant_id who) {

@@ -1,5 +1,7 @@
 #include "parley/config/config.hpp"
 
+#include "parley/config/redis_url.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -139,7 +141,8 @@ constexpr std::uint64_t max_turn_ttl_s = 7 * 24 * 3600;
 
 /// Settings whose value must never be echoed (in errors, --help, .env.example).
 bool is_secret(std::string_view name) noexcept {
-  return name == "TURN_SECRET" || name == "HASH_SECRET" || name == "ADMIN_TOKEN";
+  return name == "TURN_SECRET" || name == "HASH_SECRET" || name == "ADMIN_TOKEN" ||
+         name == "REDIS_URL";
 }
 
 // The one table behind flags, environment, `.env`, --help and .env.example.
@@ -231,6 +234,19 @@ const setting settings[] = {
      [](const config&) { return std::string(); },
      [](config& c, std::string_view v) -> std::optional<std::string> {
        c.turn_secret = trim(v);
+       return std::nullopt;
+     }},
+    {"REDIS_URL",
+     "Cluster mode: redis://[:password@]host:port[/db]; every instance given the same URL (and "
+     "the same HASH_SECRET) is one service. Empty: one process, in memory. Never shown",
+     [](const config&) { return std::string(); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       const auto text = trim(v);
+       if (!text.empty()) {
+         auto parsed = parse_redis_url(text);
+         if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+       }
+       c.redis_url = text;
        return std::nullopt;
      }},
     {"HASH_SECRET",
@@ -564,6 +580,9 @@ std::variant<config, config_help_request, config_error> load_config(const config
   // Settings that only make sense together.
   if (!c.turn_urls.empty() && c.turn_secret.empty()) {
     return config_error{"TURN_URLS needs TURN_SECRET (coturn's static-auth-secret)"};
+  }
+  if (!c.redis_url.empty() && c.hash_secret.empty()) {
+    return config_error{"REDIS_URL needs HASH_SECRET, the same on every instance of the cluster"};
   }
   return c;
 }

@@ -17,6 +17,7 @@ std::string_view to_string(error_code code) noexcept {
     case error_code::forbidden: return "forbidden";
     case error_code::rate_limited: return "rate_limited";
     case error_code::banned: return "banned";
+    case error_code::unavailable: return "unavailable";
   }
   return "bad_request";
 }

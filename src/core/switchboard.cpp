@@ -34,21 +34,29 @@ std::string_view current_chat_id(const participant& p) noexcept {
 switchboard::switchboard(chat_limits limits, const time_source& clock, token_source& tokens)
     : limits_(limits), clock_(clock), tokens_(tokens), exclusions_(limits.max_excluded_pairs) {}
 
-participant& switchboard::create(std::string address_key) {
+participant* switchboard::create(participant_identity identity) {
+  if (identity.id == 0) identity.id = next_id_++;
+  if (participants_.contains(identity.id) || by_token_.contains(identity.token_key)) return nullptr;
   auto p = std::make_unique<participant>();
-  p->id = next_id_++;
-  p->address_key = std::move(address_key);
-  p->user_id = tokens_.make(user_id_bytes);
-  // A collision of 160 random bits will not happen; the loop only makes the
-  // uniqueness of the index an invariant rather than a probability.
-  do {
-    p->token = tokens_.make(token_bytes);
-  } while (by_token_.contains(token_key(p->token)));
+  p->id = identity.id;
+  p->user_id = std::move(identity.user_id);
+  p->token_key = std::move(identity.token_key);
+  p->address_key = std::move(identity.address_key);
   p->last_seen = clock_.now();
   auto& ref = *p;
-  by_token_.emplace(token_key(ref.token), ref.id);
+  by_token_.emplace(ref.token_key, ref.id);
   participants_.emplace(ref.id, std::move(p));
-  return ref;
+  return &ref;
+}
+
+participant& switchboard::create(std::string address_key) {
+  participant* p = nullptr;
+  // A collision of 160 random bits will not happen; the loop only makes the
+  // uniqueness of the index an invariant rather than a probability.
+  while (p == nullptr) {
+    p = create({0, tokens_.make(user_id_bytes), tokens_.make(token_bytes), address_key});
+  }
+  return *p;
 }
 
 participant* switchboard::find(participant_id id) {
@@ -61,16 +69,13 @@ const participant* switchboard::find(participant_id id) const {
   return it == participants_.end() ? nullptr : it->second.get();
 }
 
-std::string switchboard::token_key(std::string_view token) const {
-  return token_hash_ ? token_hash_(token) : std::string(token);
+participant* switchboard::find_by_token_key(std::string_view token_key) {
+  const auto it = by_token_.find(std::string(token_key));
+  return it == by_token_.end() ? nullptr : find(it->second);
 }
 
-void switchboard::set_token_hash(std::function<std::string(std::string_view)> hash) {
-  token_hash_ = std::move(hash);
-}
-
-participant* switchboard::find_by_token(std::string_view token) {
-  const auto it = by_token_.find(token_key(token));
+const participant* switchboard::find_by_token_key(std::string_view token_key) const {
+  const auto it = by_token_.find(std::string(token_key));
   return it == by_token_.end() ? nullptr : find(it->second);
 }
 
@@ -104,7 +109,7 @@ void switchboard::end(participant& p, leave_reason reason) {
   if (p.status == participant_status::matched) leave_chat(p, reason);
   dequeue(p);
   outbox_.emplace_back(identity_ended{p.id, p.user_id, reason});
-  by_token_.erase(token_key(p.token));
+  by_token_.erase(p.token_key);
   participants_.erase(p.id);
 }
 

@@ -179,13 +179,15 @@ std::string receive_body(const participant_view& p, const std::vector<parley::ev
 std::string disconnected_body() { return R"({"status":"disconnected"})"; }
 
 std::string health_body(const health_figures& figures) {
-  return json{{"status", "ok"},
-              {"version", PARLEY_VERSION},
-              {"uptime_s", figures.uptime_s},
-              {"online", figures.online},
-              {"waiting", {{"text", figures.waiting_text}, {"video", figures.waiting_video}}},
-              {"sessions", figures.chats}}
-      .dump();
+  json body{{"status", "ok"},
+            {"version", PARLEY_VERSION},
+            {"uptime_s", figures.uptime_s},
+            {"online", figures.online},
+            {"waiting", {{"text", figures.waiting_text}, {"video", figures.waiting_video}}},
+            {"sessions", figures.chats},
+            {"this_instance", {{"websockets", figures.instance_websockets}}}};
+  if (figures.instances) body["instances"] = *figures.instances;
+  return body.dump();
 }
 
 std::string config_body(const std::vector<std::string>& ice_servers, const client_limits& limits,

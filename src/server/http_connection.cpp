@@ -202,6 +202,7 @@ void http_connection::upgrade(http_request&& req) {
     auto res = error_response(req, error_code::banned, "this address is banned");
     res.set(http::field::retry_after, std::to_string(left->count()));
     return send(std::move(res));
+  }
   if (behind_proxy_ && !slot_.held()) {
     slot_ = parts_.guard.open(client_key_);
     if (!slot_.held()) {

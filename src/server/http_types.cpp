@@ -21,6 +21,7 @@ http::status status_of(error_code code) noexcept {
     case error_code::forbidden: return http::status::forbidden;
     case error_code::rate_limited: return http::status::too_many_requests;
     case error_code::banned: return http::status::forbidden;
+    case error_code::unavailable: return http::status::service_unavailable;
   }
   return http::status::internal_server_error;
 }

@@ -13,7 +13,8 @@ void metrics::count_http(unsigned status) noexcept {
 }
 
 std::string metrics::render(const switchboard& board, std::size_t open_connections,
-                            std::size_t open_websockets, double uptime_s) const {
+                            std::size_t open_websockets, double uptime_s,
+                            std::optional<std::size_t> instances) const {
   std::ostringstream out;
   auto family = [&](const char* name, const char* type, const char* help) {
     out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
@@ -36,9 +37,13 @@ std::string metrics::render(const switchboard& board, std::size_t open_connectio
     out << "parley_http_requests_total{status_class=\"" << i + 1 << "xx\"} " << http_by_class_[i]
         << '\n';
   }
-  family("parley_connections_open", "gauge", "Open TCP connections.");
+  if (instances) {
+    family("parley_cluster_instances", "gauge", "Instances of the cluster alive (REDIS_URL).");
+    out << "parley_cluster_instances " << *instances << '\n';
+  }
+  family("parley_connections_open", "gauge", "Open TCP connections on this instance.");
   out << "parley_connections_open " << open_connections << '\n';
-  family("parley_websockets_open", "gauge", "Open WebSocket connections.");
+  family("parley_websockets_open", "gauge", "Open WebSocket connections on this instance.");
   out << "parley_websockets_open " << open_websockets << '\n';
   family("parley_websockets_opened_total", "counter", "WebSocket connections accepted.");
   out << "parley_websockets_opened_total " << websockets_opened_ << '\n';

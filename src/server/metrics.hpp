@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <string>
 
@@ -18,9 +19,12 @@ public:
   void count_websocket_closed_slow() noexcept { ++websockets_closed_slow_; }
   void count_connection_refused() noexcept { ++connections_refused_; }
 
-  /// The Prometheus text exposition of everything.
+  /// The Prometheus text exposition of everything. The switchboard's figures
+  /// are the whole service's (in cluster mode, every instance's); the
+  /// connections are this instance's own. `instances`: cluster mode only.
   std::string render(const switchboard& board, std::size_t open_connections,
-                     std::size_t open_websockets, double uptime_s) const;
+                     std::size_t open_websockets, double uptime_s,
+                     std::optional<std::size_t> instances = std::nullopt) const;
   /// The safety figures: reports by reason, blocks, bans in force, spam refused.
   static std::string render_safety(const moderation& safety, std::size_t excluded_pairs);
 

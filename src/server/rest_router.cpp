@@ -5,6 +5,28 @@
 namespace parley {
 namespace {
 
+/// What an answer given once the command is applied needs: in a cluster
+/// that is after a Redis round trip, when the request itself is gone.
+struct deferred_answer {
+  reply_shape shape;
+  responder respond;
+  const chat_service* chats;
+  std::string client_key;
+
+  void ok(std::string body) const {
+    respond(json_response(shape, http::status::ok, std::move(body)));
+  }
+  void fail(const failure& f) const {
+    auto res = error_response(shape, f);
+    if (f.code == error_code::banned) {
+      // Whole seconds until the ban ends, so that a client knows when to retry.
+      const auto left = chats->ban_remaining(client_key).value_or(std::chrono::seconds(1));
+      res.set(http::field::retry_after, std::to_string(left.count()));
+    }
+    respond(std::move(res));
+  }
+};
+
 std::string_view path_of(std::string_view target) {
   return target.substr(0, target.find_first_of("?#"));
 }
@@ -154,6 +176,8 @@ void rest_router::on_health(call& c) {
   figures.waiting_text = board.waiting(chat_type::text);
   figures.waiting_video = board.waiting(chat_type::video);
   figures.chats = board.chats();
+  figures.instance_websockets = connections_.websockets();
+  figures.instances = chats_.cluster_instances();
   answer(c, http::status::ok, server_messages::health_body(figures));
 }
 
@@ -162,7 +186,8 @@ void rest_router::on_metrics(call& c) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   auto res = json_response(c.shape, http::status::ok,
                            stats_.render(chats_.board(), connections_.open(),
-                                         connections_.websockets(), uptime) +
+                                         connections_.websockets(), uptime,
+                                         chats_.cluster_instances()) +
                                metrics::render_safety(chats_.safety(),
                                                       chats_.board().excluded_pairs()));
   res.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
@@ -172,10 +197,11 @@ void rest_router::on_metrics(call& c) {
 void rest_router::on_config(call& c) { answer(c, http::status::ok, config_body_); }
 
 void rest_router::on_start(call& c) {
-  const auto result = chats_.handle(c.caller, std::move(c.command), c.client_key);
-  if (result.refused) return fail(c, *result.refused);
-  answer(c, http::status::ok,
-         server_messages::started_body(*chats_.view(result.caller), chats_.token_of(result.caller)));
+  chats_.handle(c.caller, std::move(c.command), c.client_key,
+                [this, later = deferred_answer{c.shape, c.respond, &chats_, std::string(c.client_key)}](chat_service::rest_result r) {
+                  if (r.refused) return later.fail(*r.refused);
+                  later.ok(server_messages::started_body(*chats_.view(r.caller), r.token));
+                });
 }
 
 void rest_router::on_start_video(call& c) {
@@ -184,15 +210,19 @@ void rest_router::on_start_video(call& c) {
 }
 
 void rest_router::on_chat_command(call& c) {
-  const auto result = chats_.handle(c.caller, std::move(c.command));
-  if (result.refused) return fail(c, *result.refused);
-  answer(c, http::status::ok, server_messages::state_body(*chats_.view(result.caller)));
+  chats_.handle(c.caller, std::move(c.command), c.client_key,
+                [this, later = deferred_answer{c.shape, c.respond, &chats_, std::string(c.client_key)}](chat_service::rest_result r) {
+                  if (r.refused) return later.fail(*r.refused);
+                  later.ok(server_messages::state_body(*chats_.view(r.caller)));
+                });
 }
 
 void rest_router::on_disconnect(call& c) {
-  const auto result = chats_.handle(c.caller, std::move(c.command));
-  if (result.refused) return fail(c, *result.refused);
-  answer(c, http::status::ok, server_messages::disconnected_body());
+  chats_.handle(c.caller, std::move(c.command), c.client_key,
+                [later = deferred_answer{c.shape, c.respond, &chats_, std::string(c.client_key)}](chat_service::rest_result r) {
+                  if (r.refused) return later.fail(*r.refused);
+                  later.ok(server_messages::disconnected_body());
+                });
 }
 
 void rest_router::on_turn_credentials(call& c) {
@@ -204,9 +234,8 @@ void rest_router::on_turn_credentials(call& c) {
 
 void rest_router::on_receive(call& c) {
   const auto receive = std::get<receive_command>(c.command.body);
-  const auto result = chats_.handle(c.caller, std::move(c.command));
-  if (result.refused) return fail(c, *result.refused);
-  const auto who = result.caller;
+  const auto who = *c.caller;  // /receive needs a token
+  if (auto refused = chats_.check(who, c.command)) return fail(c, *refused);
   const auto wait = std::min(receive.wait, settings_.receive_max_wait);
   if (wait.count() <= 0 || chats_.has_events_after(who, receive.since) || connections_.stopping()) {
     return answer(c, http::status::ok, *chats_.receive_body(who, receive.since));

@@ -20,6 +20,9 @@
 #include "metrics.hpp"
 #include "origin_policy.hpp"
 #include "parley/app/chat_service.hpp"
+#include "parley/app/log_clock.hpp"
+#include "parley/crypto/keyed_token_source.hpp"
+#include "redis_sequencer.hpp"
 #include "parley/crypto/keyed_hash.hpp"
 #include "parley/turn/turn_credentials.hpp"
 #include "rest_router.hpp"
@@ -105,8 +108,10 @@ struct server::impl {
   explicit impl(const config& settings)
       : cfg(settings),
         hashes(cfg.hash_secret.empty() ? keyed_hash::random_secret() : cfg.hash_secret),
+        cluster_ids(cfg.hash_secret),
         turn(turn_source_of(cfg)),
-        chats(cfg.chat, clock, tokens, turn.get(), cfg.moderation),
+        chats(cfg.chat, cluster() ? static_cast<const time_source&>(cluster_clock) : clock, tokens,
+              turn.get(), cfg.hash_secret, cluster() ? &cluster_ids : nullptr, cfg.moderation),
         origins(cfg.allowed_origins, cfg.cors_origins),
         files(cfg.web_root),
         http(http_settings_of(cfg)),
@@ -120,9 +125,15 @@ struct server::impl {
         drain_timer(ioc),
         deadline_timer(ioc) {
     chats.set_abuse_limits(cfg.abuse);
-    // Token lookups compare keyed hashes, never the tokens themselves.
-    chats.set_token_hash([this](std::string_view token) { return hashes(token); });
+    if (!cluster()) return;
+    redis_sequencer::settings s;
+    s.url = std::get<redis_url>(parse_redis_url(cfg.redis_url));  // validated by the config
+    sequencer = std::make_unique<redis_sequencer>(
+        ioc, s, cluster_clock, cluster_ids, [this](const log_entry& e) { chats.apply_entry(e); });
+    chats.use_sequencer(*sequencer, sequencer->id_tag());
   }
+
+  bool cluster() const { return !cfg.redis_url.empty(); }
 
   http_connection::parts connection_parts() {
     return {ioc, http, websocket, api, files, origins, chats, hashes, connections, stats, guard, admin};
@@ -174,6 +185,7 @@ struct server::impl {
     deadline_timer.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
       spdlog::warn("shutdown grace over with {} connections open; exiting", connections.open());
+      if (sequencer) sequencer->stop();
       ioc.stop();
     });
     check_drained();
@@ -181,9 +193,11 @@ struct server::impl {
 
   void check_drained() {
     if (connections.open() == 0) {
-      // Nothing in flight: let run() return.
+      // Nothing in flight: let run() return (the cluster's log last: the
+      // sockets' goodbyes went through it).
       deadline_timer.cancel();
       signals.cancel();
+      if (sequencer) sequencer->stop();
       return;
     }
     drain_timer.expires_after(20ms);
@@ -197,6 +211,9 @@ struct server::impl {
   random_token_source tokens;
   /// Stands for client addresses and tokens wherever they are kept.
   keyed_hash hashes;
+  /// Cluster mode: the time and chat ids every instance agrees on.
+  log_clock cluster_clock;
+  keyed_token_source cluster_ids;
   std::unique_ptr<system_turn_source> turn;  ///< none without TURN_URLS
   chat_service chats;
   origin_policy origins;
@@ -217,6 +234,7 @@ struct server::impl {
   net::steady_timer drain_timer;
   net::steady_timer deadline_timer;
   std::shared_ptr<listener> acceptor;
+  std::unique_ptr<redis_sequencer> sequencer;  ///< cluster mode only
 };
 
 server::server(const config& cfg) : impl_(std::make_unique<impl>(cfg)) {}
@@ -280,6 +298,7 @@ int server::run() {
   const auto host = endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
                                                : endpoint.address().to_string();
   spdlog::info("listening on http://{}:{}", host, endpoint.port());
+  if (i.sequencer) i.sequencer->start();
   i.acceptor->run();
   i.start_timers();
   i.start_online_push();

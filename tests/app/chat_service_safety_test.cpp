@@ -55,7 +55,7 @@ class ChatServiceSafety : public ::testing::Test {
 protected:
   testing::fake_time_source clock;
   testing::sequential_token_source tokens;
-  chat_service chats{chat_limits{}, clock, tokens, nullptr, safety_limits()};
+  chat_service chats{chat_limits{}, clock, tokens, nullptr, {}, nullptr, safety_limits()};
 
   struct user {
     recording_channel channel;

@@ -176,7 +176,11 @@ TEST_F(ChatService, OpenSaysHelloWithAFreshIdentity) {
   ASSERT_EQ(ch.frames.size(), 1u);
   EXPECT_EQ(ch.last()["type"], "hello");
   EXPECT_EQ(ch.last()["user_id"], std::string(chats.view(id)->user_id));
-  EXPECT_EQ(ch.last()["token"], std::string(chats.token_of(id)));
+  // The token said in hello is the one that authenticates the identity.
+  const auto token = ch.last()["token"].get<std::string>();
+  EXPECT_EQ(token.size(), 40u);
+  ASSERT_TRUE(std::holds_alternative<participant_id>(chats.authenticate(token)));
+  EXPECT_EQ(std::get<participant_id>(chats.authenticate(token)), id);
   EXPECT_EQ(ch.last()["online"], 1);
 }
 
@@ -300,7 +304,7 @@ TEST_F(ChatService, ResumeMovesTheParticipantAndReplaysMissedEvents) {
 
   fake_channel again;
   const auto fresh = chats.open(again);
-  const auto token = std::string(chats.token_of(a.id));
+  const auto token = a.channel.of_type("hello").front()["token"].get<std::string>();
   const auto holder = chats.handle(fresh, again, command(resume_command{token, 1}));
   EXPECT_EQ(holder, a.id);
   EXPECT_FALSE(chats.view(fresh));  // the identity it came with is gone
@@ -316,7 +320,8 @@ TEST_F(ChatService, ASecondChannelReplacesTheFirst) {
   start(a);
   fake_channel second;
   const auto fresh = chats.open(second);
-  chats.handle(fresh, second, command(resume_command{std::string(chats.token_of(a.id)), {}}));
+  chats.handle(fresh, second,
+               command(resume_command{a.channel.of_type("hello").front()["token"], {}}));
   ASSERT_EQ(a.channel.releases.size(), 1u);
   EXPECT_EQ(a.channel.releases[0], channel_release::replaced);
   // The old channel's later goodbye changes nothing.
@@ -352,8 +357,10 @@ TEST_F(ChatService, ClosedLeavesDroppedWaitsForTheGracePeriod) {
 }
 
 TEST_F(ChatService, DisconnectEndsTheRestParticipantAndItsToken) {
-  const auto a = chats.handle(std::nullopt, command(start_command{})).caller;
-  const auto token = std::string(chats.token_of(a));
+  const auto started = chats.handle(std::nullopt, command(start_command{}));
+  const auto a = started.caller;
+  const auto token = started.token;
+  ASSERT_FALSE(token.empty());
   const auto r = chats.handle(a, command(disconnect_command{}));
   EXPECT_FALSE(r.refused);
   EXPECT_EQ(r.caller, 0u);

@@ -103,6 +103,8 @@ const std::vector<setting_probe>& probes() {
       {"TURN_SECRET", "probe-secret-value",
        [](const config& c) { return c.turn_secret == "probe-secret-value"; }},
       {"TURN_TTL_S", "3600", [](const config& c) { return c.turn_ttl == 3600s; }},
+      {"REDIS_URL", "redis://:probe-pw@127.0.0.1:6390/2",
+       [](const config& c) { return c.redis_url == "redis://:probe-pw@127.0.0.1:6390/2"; }},
       {"HASH_SECRET", "probe-hash-secret",
        [](const config& c) { return c.hash_secret == "probe-hash-secret"; }},
       {"MAX_BODY_BYTES", "1000", [](const config& c) { return c.max_body_bytes == 1000; }},
@@ -172,10 +174,12 @@ const std::vector<setting_probe>& probes() {
   return all;
 }
 
-/// TURN_URLS needs TURN_SECRET: a process that has one, so each probe stands alone.
+/// TURN_URLS needs TURN_SECRET, REDIS_URL needs HASH_SECRET: a process that
+/// has both, so each probe stands alone.
 fake_process with_turn_secret() {
   fake_process p;
   p.env["TURN_SECRET"] = "companion-secret";
+  p.env["HASH_SECRET"] = "companion-hash-secret";
   return p;
 }
 
@@ -364,7 +368,8 @@ TEST(Config, EverySettingReachesItsFieldFromDotEnv) {
     SCOPED_TRACE(probe.name);
     fake_process p;
     // The companion secret first, so that the probe's own line wins.
-    p.files[".env"] = "TURN_SECRET=companion-secret\n" + std::string(probe.name) + "=" + probe.value + "\n";
+    p.files[".env"] = "TURN_SECRET=companion-secret\nHASH_SECRET=companion-hash-secret\n" +
+                      std::string(probe.name) + "=" + probe.value + "\n";
     EXPECT_TRUE(probe.applied(load_ok(p)));
   }
 }
@@ -706,6 +711,24 @@ TEST(Config, HashSecretIsNeverShown) {
   EXPECT_FALSE(contains(error, "very-secret-hash-key-456")) << error;
   EXPECT_FALSE(contains(config_help(), "very-secret-hash-key-456"));
   EXPECT_TRUE(contains(config_env_example(), "\nHASH_SECRET=\n"));
+}
+
+TEST(Config, RedisUrlNeedsTheSharedHashSecret) {
+  fake_process p;
+  p.env["REDIS_URL"] = "redis://127.0.0.1:6379";
+  EXPECT_EQ(load_error(p), "REDIS_URL needs HASH_SECRET, the same on every instance of the cluster");
+  p.env["HASH_SECRET"] = "shared";
+  EXPECT_EQ(load_ok(p).redis_url, "redis://127.0.0.1:6379");
+}
+
+TEST(Config, RedisUrlIsCheckedAndItsPasswordNeverShown) {
+  fake_process p;
+  p.env["HASH_SECRET"] = "shared";
+  p.env["REDIS_URL"] = "redis://:very-secret-redis-pw@redis:notaport";
+  const auto error = load_error(p);
+  EXPECT_NE(error.find("REDIS_URL"), std::string::npos) << error;
+  EXPECT_EQ(error.find("very-secret-redis-pw"), std::string::npos) << error;
+  EXPECT_TRUE(contains(config_env_example(), "\nREDIS_URL=\n"));
 }
 
 TEST(Config, TurnSecretIsHiddenInItsOwnError) {

@@ -86,47 +86,41 @@ TEST_F(Switchboard, CreateMakesAnIdleParticipant) {
   const auto& p = board.create();
   EXPECT_EQ(p.status, participant_status::idle);
   EXPECT_FALSE(p.user_id.empty());
-  EXPECT_FALSE(p.token.empty());
+  EXPECT_FALSE(p.token_key.empty());
   EXPECT_TRUE(p.mailbox.empty());
   EXPECT_EQ(board.online(), 1u);
   EXPECT_EQ(board.waiting(text) + board.waiting(video), 0u);
 }
 
-TEST_F(Switchboard, TokenFindsItsParticipant) {
+TEST_F(Switchboard, TokenKeyFindsItsParticipant) {
   auto& p = board.create();
-  EXPECT_EQ(board.find_by_token(p.token), &p);
+  EXPECT_EQ(board.find_by_token_key(p.token_key), &p);
   EXPECT_EQ(board.find(p.id), &p);
 }
 
-TEST_F(Switchboard, TokenLookupGoesThroughTheInjectedHash) {
-  std::vector<std::string> hashed;
-  board.set_token_hash([&hashed](std::string_view token) {
-    hashed.emplace_back(token);
-    return "h(" + std::string(token) + ")";
-  });
-  auto& p = board.create();
-  hashed.clear();
-  EXPECT_EQ(board.find_by_token(p.token), &p);
-  EXPECT_EQ(board.find_by_token("guess"), nullptr);
-  // Each lookup hashed the token it was given: only hashes were compared.
-  EXPECT_EQ(hashed, (std::vector<std::string>{p.token, "guess"}));
-  // The index is keyed by the hash: a token equal to another's hash finds nobody.
-  EXPECT_EQ(board.find_by_token("h(" + p.token + ")"), nullptr);
-  const auto token = p.token;
-  board.end(p, leave_reason::left);
-  EXPECT_EQ(board.find_by_token(token), nullptr);
+TEST_F(Switchboard, CreateTakesTheIdentityItIsGiven) {
+  auto* p = board.create(participant_identity{1ull << 41, "public-id", "key-of-token", "key-of-addr"});
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->id, 1ull << 41);
+  EXPECT_EQ(p->user_id, "public-id");
+  EXPECT_EQ(p->address_key, "key-of-addr");
+  EXPECT_EQ(board.find_by_token_key("key-of-token"), p);
+  // Neither the id nor the token key may be taken twice.
+  EXPECT_EQ(board.create(participant_identity{1ull << 41, "other", "other-key", ""}), nullptr);
+  EXPECT_EQ(board.create(participant_identity{7, "other", "key-of-token", ""}), nullptr);
+  EXPECT_EQ(board.online(), 1u);
 }
 
 TEST_F(Switchboard, UnknownTokenFindsNobody) {
   const auto& p = board.create();
-  EXPECT_EQ(board.find_by_token("not-a-token"), nullptr);
-  EXPECT_EQ(board.find_by_token(""), nullptr);
-  EXPECT_EQ(board.find_by_token(p.user_id), nullptr);  // the public id is no credential
+  EXPECT_EQ(board.find_by_token_key("not-a-token"), nullptr);
+  EXPECT_EQ(board.find_by_token_key(""), nullptr);
+  EXPECT_EQ(board.find_by_token_key(p.user_id), nullptr);  // the public id is no credential
 }
 
 TEST_F(Switchboard, UserIdIsNotTheToken) {
   const auto& p = board.create();
-  EXPECT_NE(p.user_id, p.token);
+  EXPECT_NE(p.user_id, p.token_key);
 }
 
 TEST_F(Switchboard, ParticipantsHaveDistinctIdsAndTokens) {
@@ -136,7 +130,7 @@ TEST_F(Switchboard, ParticipantsHaveDistinctIdsAndTokens) {
   for (int i = 0; i < 50; ++i) {
     const auto& p = board.create();
     user_ids.insert(p.user_id);
-    secrets.insert(p.token);
+    secrets.insert(p.token_key);
     ids.insert(p.id);
   }
   EXPECT_EQ(user_ids.size(), 50u);
@@ -146,7 +140,7 @@ TEST_F(Switchboard, ParticipantsHaveDistinctIdsAndTokens) {
 
 TEST_F(Switchboard, TokenIsAtLeast128Bits) {
   // The fake source, like the real one, gives two hex characters per byte.
-  EXPECT_GE(board.create().token.size(), 32u);
+  EXPECT_GE(board.create().token_key.size(), 32u);
 }
 
 TEST(SwitchboardWithRandomTokens, TokensAreLongHexFromTheCsprng) {
@@ -156,10 +150,10 @@ TEST(SwitchboardWithRandomTokens, TokensAreLongHexFromTheCsprng) {
   testing::outbox_recorder recorded{board};
   const auto& a = board.create();
   const auto& b = board.create();
-  EXPECT_GE(a.token.size(), 32u);
-  EXPECT_EQ(a.token.find_first_not_of("0123456789abcdef"), std::string::npos);
-  EXPECT_NE(a.token, b.token);
-  EXPECT_EQ(board.find_by_token(b.token), &b);
+  EXPECT_GE(a.token_key.size(), 32u);
+  EXPECT_EQ(a.token_key.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(a.token_key, b.token_key);
+  EXPECT_EQ(board.find_by_token_key(b.token_key), &b);
 }
 
 // --- Mailbox numbering -------------------------------------------------------
@@ -266,7 +260,7 @@ TEST_F(Switchboard, MatchedEventDoesNotRevealThePartner) {
   const auto e = last_event(b);
   for (const auto& [key, value] : e.items()) {
     EXPECT_NE(value, a.user_id) << key;
-    EXPECT_NE(value, a.token) << key;
+    EXPECT_NE(value, a.token_key) << key;
   }
 }
 
@@ -703,7 +697,7 @@ TEST_F(Switchboard, StopAfterThePartnerLeftIsIdle) {
 TEST_F(Switchboard, StopKeepsTheIdentity) {
   auto [a, b] = matched_pair();
   board.stop(a);
-  EXPECT_EQ(board.find_by_token(a.token), &a);
+  EXPECT_EQ(board.find_by_token_key(a.token_key), &a);
   EXPECT_EQ(board.online(), 2u);
   EXPECT_TRUE(recorded.ends().empty());
 }
@@ -725,10 +719,10 @@ TEST_F(Switchboard, EndTellsThePartnerLeft) {
 
 TEST_F(Switchboard, EndForgetsTheToken) {
   auto& a = board.create();
-  const auto token = a.token;
+  const auto token = a.token_key;
   const auto id = a.id;
   board.end(a, leave_reason::left);
-  EXPECT_EQ(board.find_by_token(token), nullptr);
+  EXPECT_EQ(board.find_by_token_key(token), nullptr);
   EXPECT_EQ(board.find(id), nullptr);
   EXPECT_EQ(board.online(), 0u);
 }
@@ -764,11 +758,11 @@ TEST_F(Switchboard, DetachedUserIsGoneWhenTheResumeGraceRunsOut) {
   auto [a, b] = matched_pair();
   board.attach(a);
   board.attach(b);
-  const auto token = a.token;
+  const auto token = a.token_key;
   board.detach(a);
   clock.advance(limits().resume_grace);
   board.tick();
-  EXPECT_EQ(board.find_by_token(token), nullptr);
+  EXPECT_EQ(board.find_by_token_key(token), nullptr);
   EXPECT_EQ(board.online(), 1u);
 }
 
@@ -804,7 +798,7 @@ TEST_F(Switchboard, AttachWithinTheGraceCancelsIt) {
   board.attach(a);
   clock.advance(limits().resume_grace + limits().rest_idle_timeout);
   board.tick();
-  EXPECT_EQ(board.find_by_token(a.token), &a);
+  EXPECT_EQ(board.find_by_token_key(a.token_key), &a);
   EXPECT_FALSE(a.resume_deadline.has_value());
 }
 
@@ -835,10 +829,10 @@ TEST_F(Switchboard, ResumeGraceIsMeasuredFromTheLastDetach) {
 
 TEST_F(Switchboard, IdleRestUserTimesOut) {
   auto& a = board.create();
-  const auto token = a.token;
+  const auto token = a.token_key;
   clock.advance(limits().rest_idle_timeout);
   board.tick();
-  EXPECT_EQ(board.find_by_token(token), nullptr);
+  EXPECT_EQ(board.find_by_token_key(token), nullptr);
   ASSERT_EQ(recorded.ends().size(), 1u);
   EXPECT_EQ(recorded.ends()[0].reason, leave_reason::timeout);
 }
@@ -962,7 +956,7 @@ protected:
     board.attach(other);  // never idles out: only the leaver may go
     if (GetParam().from_matched) board.start(other, text, {});
     EXPECT_EQ(board.chats(), GetParam().from_matched ? 1u : 0u);
-    return {leaver.id, leaver.token, &other};
+    return {leaver.id, leaver.token_key, &other};
   }
 };
 
@@ -980,7 +974,7 @@ TEST_P(SwitchboardExit, LeaverIsGoneOrInTheExpectedState) {
   const auto s = set_up();
   leave(*board.find(s.leaver));
   const auto& c = GetParam();
-  const auto* leaver = board.find_by_token(s.token);
+  const auto* leaver = board.find_by_token_key(s.token);
   ASSERT_EQ(leaver != nullptr, c.leaver_remains);
   EXPECT_EQ(board.find(s.leaver) != nullptr, c.leaver_remains);
   if (leaver != nullptr) {

@@ -358,3 +358,43 @@ describe('Dockerfile', () => {
     }
   });
 });
+
+describe('docker-compose.cluster.yml (cluster mode)', { skip: hasCompose ? false : 'docker-compose is not installed' }, () => {
+  const CLUSTER_FILE = path.join(dockerDir, 'docker-compose.cluster.yml');
+  async function clusterConfig() {
+    const r = await run('docker-compose', ['-f', COMPOSE_FILE, '-f', CLUSTER_FILE, 'config'],
+      { env: composeEnv(), cwd: repoRoot });
+    return { ...r, doc: r.code === 0 ? YAML.parse(r.stdout) : undefined };
+  }
+
+  test('Redis, two parley instances on it, nginx balancing both', async () => {
+    const r = await clusterConfig();
+    assert.equal(r.code, 0, r.stderr);
+    const { redis, parley, nginx } = r.doc.services;
+    const second = r.doc.services['parley-b'];
+    assert.ok(redis && parley && second && nginx);
+    for (const instance of [parley, second]) {
+      assert.equal(instance.environment.REDIS_URL, 'redis://redis:6379');
+      assert.ok(instance.networks.parley_net.aliases.includes('parley-cluster'));
+      assert.equal(instance.depends_on.redis.condition, 'service_healthy');
+      assert.equal(instance.read_only, true);
+      assert.deepEqual(instance.cap_drop, ['ALL']);
+    }
+    // One name for both: nginx resolves it per request and takes the addresses in turn.
+    assert.equal(nginx.environment.PARLEY_UPSTREAM, 'parley-cluster:5000');
+    // Redis only on the private network; no persistence, so no chat text reaches a disk.
+    assert.equal(redis.ports, undefined);
+    assert.equal(redis.read_only, true);
+    const dockerfile = fs.readFileSync(path.join(dockerDir, 'redis.Dockerfile'), 'utf8');
+    assert.match(dockerfile, /--save", ""/);
+    assert.match(dockerfile, /--appendonly", "no"/);
+    assert.match(dockerfile, /^FROM \$\{DEBIAN_IMAGE\}/m);
+  });
+
+  test('the nginx template resolves the upstream per request (so both addresses are used)', () => {
+    const template = fs.readFileSync(path.join(dockerDir, 'nginx.conf.template'), 'utf8');
+    assert.match(template, /set \$parley_upstream "\$\{PARLEY_UPSTREAM\}";/);
+    assert.match(template, /proxy_pass http:\/\/\$parley_upstream;/);
+    assert.match(template, /resolver \$\{NGINX_RESOLVER\}/);
+  });
+});

@@ -37,6 +37,9 @@ struct config {
   std::vector<std::string> turn_urls;
   /// coturn's static-auth-secret; never shown (help, errors, logs, answers).
   std::string turn_secret;
+  /// Cluster mode: the Redis every instance shares (redis://...); empty for
+  /// one process. Holds a password: never shown.
+  std::string redis_url;
   /// Key of the keyed hashes (HMAC-SHA256) that stand for client addresses and
   /// tokens; random at each start when empty. Give every instance of a cluster
   /// the same one. Never shown.

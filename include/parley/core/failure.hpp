@@ -22,6 +22,7 @@ enum class error_code {
   forbidden,
   rate_limited,  ///< over a rate or per-address limit (REST 429 with Retry-After)
   banned,
+  unavailable,  ///< the cluster's Redis cannot be reached: try again shortly
 };
 
 std::string_view to_string(error_code code) noexcept;

@@ -16,6 +16,14 @@ namespace parley {
 /// Internal handle of a participant; never shown to clients.
 using participant_id = std::uint64_t;
 
+/// Who a new participant is, chosen by the caller of switchboard::create.
+struct participant_identity {
+  participant_id id = 0;  ///< 0: the switchboard numbers it
+  std::string user_id;    ///< public
+  std::string token_key;  ///< the keyed hash of its token
+  std::string address_key;
+};
+
 enum class participant_status {
   idle,     ///< connected, in no queue and no chat
   waiting,  ///< in its chat type's queue
@@ -30,7 +38,9 @@ std::string_view to_string(participant_status status) noexcept;
 struct participant {
   participant_id id = 0;
   std::string user_id;  ///< public
-  std::string token;    ///< secret: proves the caller is this participant
+  /// Stands for the secret token that proves a caller is this participant:
+  /// its keyed hash (the token itself is never kept).
+  std::string token_key;
   /// Keyed hash of the client's address (never the address); empty when unknown.
   std::string address_key;
 

@@ -38,18 +38,18 @@ public:
   switchboard(const switchboard&) = delete;
   switchboard& operator=(const switchboard&) = delete;
 
-  /// A new idle participant with a fresh user id and token; `address_key` is
-  /// the keyed hash of its client's address.
+  /// A new idle participant as `identity` says; nullptr when its id or
+  /// token key is taken.
+  participant* create(participant_identity identity);
+  /// A new idle participant with a fresh user id and an unusable token key
+  /// (for callers that never authenticate it, such as tests).
   participant& create(std::string address_key = {});
 
   participant* find(participant_id id);
   const participant* find(participant_id id) const;
-  /// The participant that owns `token`, or nullptr.
-  participant* find_by_token(std::string_view token);
-  /// Keys the token index by `hash(token)` instead of the token, so that a
-  /// lookup compares only hashes a guesser cannot steer (no timing oracle on
-  /// the tokens). Call before the first create().
-  void set_token_hash(std::function<std::string(std::string_view)> hash);
+  /// The participant whose token hashes to `token_key`, or nullptr.
+  participant* find_by_token_key(std::string_view token_key);
+  const participant* find_by_token_key(std::string_view token_key) const;
 
   /// Leaves any chat (the partner is told `left`) and queue, then queues for
   /// `type` with `interests` (normalised here); matched at once when a
@@ -120,6 +120,8 @@ public:
   std::uint64_t signals_relayed() const noexcept { return signals_relayed_; }
   const chat_limits& limits() const noexcept { return limits_; }
   std::size_t excluded_pairs() const noexcept { return exclusions_.size(); }
+  /// The time as the switchboard sees it (its injected clock).
+  steady_time now() const { return clock_.now(); }
 
 private:
   using waiting_queue = std::list<participant_id>;
@@ -145,9 +147,7 @@ private:
   outbox outbox_;
 
   std::unordered_map<participant_id, std::unique_ptr<participant>> participants_;
-  std::unordered_map<std::string, participant_id> by_token_;  ///< by token_key()
-  std::function<std::string(std::string_view)> token_hash_;
-  std::string token_key(std::string_view token) const;
+  std::unordered_map<std::string, participant_id> by_token_;  ///< by token key
   std::array<waiting_queue, 2> queues_;
   pair_exclusions exclusions_;
   participant_id next_id_ = 1;

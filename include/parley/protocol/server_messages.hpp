@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,10 @@ struct health_figures {
   std::size_t waiting_text = 0;
   std::size_t waiting_video = 0;
   std::size_t chats = 0;
+  /// Cluster mode: the instances alive (none in one process).
+  std::optional<std::size_t> instances;
+  /// WebSockets held by this instance itself.
+  std::size_t instance_websockets = 0;
 };
 std::string health_body(const health_figures& figures);
 /// `turn_available`: a TURN relay is configured (its credentials come with a
