@@ -34,6 +34,7 @@ rebind(boost::asio::ip::tcp::socket&& socket, boost::asio::io_context& ioc) {
 /// How much one read asks for beyond a partial frame kept from before.
 constexpr std::size_t read_size = 64 * 1024;
 /// The receive buffer of a socket in use: most reads carry a few signals.
+/// When more is waiting, the next receive takes it at once.
 constexpr std::size_t active_buffer_size = 4 * 1024;
 /// Parts of frames one gather write takes at most (Linux's IOV_MAX is 1024).
 constexpr std::size_t max_write_parts = 256;
@@ -180,24 +181,20 @@ void websocket_connection::on_receive(boost::system::error_code ec, std::size_t 
   }
   going_idle_ = false;
   if (ec) return end(channel_end::dropped);  // EOF or a broken connection
-  if (!partial_ && n < active_buffer_size) {
+  if (!partial_) {
     // The usual case: whole frames, parsed in place.
     if (!take(active_buffer_.get(), n)) return;
     return receive();
   }
-  // A partial frame to join, or maybe more waiting: continue in the loop's
-  // buffer, reading the rest with one more call.
+  // A partial frame to join: continue in the loop's buffer. A full buffer
+  // means more may be waiting: the next receive gets it at once (its first
+  // attempt is made immediately, as the last one did not empty the socket).
   const std::size_t kept = partial_ ? partial_->size() : 0;
-  char* buffer = loop_.receive_buffer(kept + active_buffer_size + read_size);
+  char* buffer = loop_.receive_buffer(kept + read_size);
   if (kept != 0) std::memcpy(buffer, partial_->data(), kept);
   partial_.reset();
   std::memcpy(buffer + kept, active_buffer_.get(), n);
-  std::size_t size = kept + n;
-  if (n == active_buffer_size) {
-    const auto more = ::recv(socket_.native_handle(), buffer + size, loop_.receive_buffer_size() - size, 0);
-    if (more > 0) size += static_cast<std::size_t>(more);
-  }
-  if (!take(buffer, size)) return;
+  if (!take(buffer, kept + n)) return;
   receive();
 }
 

@@ -15,6 +15,7 @@
 
 #include "test_client.hpp"
 #include "test_server.hpp"
+#include "wire_log.hpp"
 
 namespace parley::testing {
 namespace {
@@ -585,6 +586,7 @@ public:
     if (!need(header + length)) return {};
     server_frame f{b0 & 0x0F, in_.substr(header, length)};
     in_.erase(0, header + length);
+    if (f.opcode == 0x1) log_websocket_frame(f.payload);  // checked against the schema
     return f;
   }
   /// Skips frames that are not of `type` (hello, online...).
