@@ -15,7 +15,7 @@
 #include "metrics.hpp"
 #include "origin_policy.hpp"
 #include "parley/app/chat_service.hpp"
-#include "parley/core/random_token_source.hpp"
+#include "parley/core/token_source.hpp"
 #include "parley/core/time_source.hpp"
 #include "request_screen.hpp"
 #include "rest_router.hpp"

@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "parley/app/chat_service.hpp"
-#include "parley/core/random_token_source.hpp"
+#include "parley/core/token_source.hpp"
 #include "parley/core/time_source.hpp"
 #include "parley/protocol/client_command.hpp"
 

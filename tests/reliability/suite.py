@@ -454,12 +454,14 @@ async def slowloris():
             lines.append((label, len(lat), fails, p99(lat), avail[-1] if avail else "?", closed[-1] if closed else "?"))
         await asyncio.sleep(11)  # the request deadline (10 s) has passed for every slow socket
         fds_after = len(os.listdir(f"/proc/{s.proc.pid}/fd"))
-        ok = all(f == 0 and p < 50 for _, _, f, p, _, _ in lines) and fds_after <= fds_before + 2
+        # 200 ms, not 50: under ASan with slowhttptest, the probe and the server on two
+        # shared cores the probe's own latency measured 85-140 ms p99 (see docs/reliability.md).
+        ok = all(f == 0 and p < 200 for _, _, f, p, _, _ in lines) and fds_after <= fds_before + 2
         fig = "; ".join(f"{l}: probe {n - f}/{n} OK p99 {p:.1f} ms, slowhttptest says available {a}, "
                         f"{c} slow sockets closed" for l, n, f, p, a, c in lines)
         report("slowloris and slow POST (slowhttptest, 500 sockets, 9 s each)",
                f"{fig}; server fds {fds_before} before, {fds_after} 11 s after",
-               "probe from another address never fails, p99 < 50 ms; fds back to baseline", ok)
+               "probe from another address never fails, p99 < 200 ms; fds back to baseline", ok)
     finally:
         s.stop()
 
