@@ -182,7 +182,15 @@ export async function launchBrowser(name, tmp, viewport = { width: 1200, height:
   await context.addInitScript(instrument);
   // The age and rules gate (web/src/app/ageGate.ts) is passed once per device: these
   // pages have passed it, unless a test checks the gate itself.
-  if (ageConfirmed) await context.addInitScript(() => window.localStorage.setItem('parley.ageConfirmed', '1'));
+  if (ageConfirmed) {
+    await context.addInitScript(() => {
+      try {
+        window.localStorage.setItem('parley.ageConfirmed', '1');
+      } catch {
+        // about:blank and opaque origins have no storage
+      }
+    });
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
   const watch = (p) => {

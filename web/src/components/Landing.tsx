@@ -43,6 +43,8 @@ export function Landing({
 }: Props) {
   const [draft, setDraft] = useState('');
   const [adult, setAdult] = useState(() => ageConfirmed(browserStore()));
+  // Confirmed on an earlier visit: the gate is not shown again on this device.
+  const [gatePassed] = useState(adult);
   const textButton = useRef<HTMLButtonElement>(null);
 
   const mediaProblem = notice?.kind === 'media';
@@ -110,23 +112,25 @@ export function Landing({
               : 'Video then goes through our relay server, so the stranger never learns your IP address (it may be a little slower).'}
           </p>
         </div>
-        <div className="age-gate">
-          <label className="check">
-            <input
-              type="checkbox"
-              checked={adult}
-              onChange={(e) => {
-                setAdult(e.target.checked);
-                if (e.target.checked) confirmAge(browserStore());
-              }}
-              aria-describedby="age-gate-help"
-            />{' '}
-            I am 18 or older and I accept the rules
-          </label>
-          <p id="age-gate-help" className="fine-print">
-            Rules: no nudity, no harassment, no spam, nobody under 18. Report or block anyone who breaks them.
-          </p>
-        </div>
+        {!gatePassed && (
+          <div className="age-gate">
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={adult}
+                onChange={(e) => {
+                  setAdult(e.target.checked);
+                  if (e.target.checked) confirmAge(browserStore());
+                }}
+                aria-describedby="age-gate-help"
+              />{' '}
+              I am 18 or older and I accept the rules
+            </label>
+            <p id="age-gate-help" className="fine-print">
+              Rules: no nudity, no harassment, no spam, nobody under 18. Report or block anyone who breaks them.
+            </p>
+          </div>
+        )}
         <div className="start-buttons">
           <button
             ref={textButton}
