@@ -44,6 +44,11 @@ async function startInstance(i) {
       RESUME_GRACE_S: String(RESUME_GRACE_S),
       INTEREST_FALLBACK_S: '1',
       LOG_LEVEL: 'warn',
+      // Every simulated user comes from 127.0.0.1: no per-address limits here
+      // (tests/reliability checks those).
+      RATE_IDENTITIES_PER_MIN: '0',
+      RATE_REQUESTS_PER_S: '0',
+      MAX_CONNECTIONS_PER_ADDRESS: '0',
     },
   });
 }
