@@ -78,7 +78,10 @@ export async function startServer({ bin, dist, tmp, args = [], env = {} }) {
     // too), plus the sanitizer options of an ASan/UBSan build.
     // REMATCH_COOLDOWN_S=0: these tests pair the same two pages again on purpose;
     // the safety test sets its own.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...sanitizerEnv(), LOG_LEVEL: 'info', REMATCH_COOLDOWN_S: '0', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...sanitizerEnv(), LOG_LEVEL: 'info', REMATCH_COOLDOWN_S: '0',
+      // Every page comes from 127.0.0.1 and reconnects on purpose: the per-address
+      // limits are tested in tests/reliability and tests/server, not here.
+      RATE_IDENTITIES_PER_MIN: '0', RATE_REQUESTS_PER_S: '0', MAX_CONNECTIONS_PER_ADDRESS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
