@@ -15,9 +15,11 @@ stop_server() {
 }
 
 # The load comes from one address (127.0.0.1) and floods on purpose: the rate
-# limits (issue 11) would measure the limiter, not the server.
+# limits (issue 11) would measure the limiter, not the server, and the re-match
+# cooldown (issue 13) would keep churned clients apart.
 parley_no_limits=(--rate-messages-per-s 0 --rate-typing-per-s 0 --rate-signals-per-s 0
-  --rate-identities-per-min 0 --rate-requests-per-s 0 --max-connections-per-address 0)
+  --rate-identities-per-min 0 --rate-requests-per-s 0 --max-connections-per-address 0
+  --rematch-cooldown-s 0)
 
 # start_server BINARY KIND: a fresh server (KIND parley or yardstick), so no
 # run inherits another's state or memory; waits for its listening line.

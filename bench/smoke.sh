@@ -66,9 +66,11 @@ scenario() {
 }
 
 # The load comes from one address (127.0.0.1) and floods on purpose: the rate
-# limits (issue 11) would measure the limiter, not the server.
+# limits (issue 11) would measure the limiter, not the server, and the re-match
+# cooldown (issue 13) would keep churned clients apart.
 parley_no_limits=(--rate-messages-per-s 0 --rate-typing-per-s 0 --rate-signals-per-s 0
-  --rate-identities-per-min 0 --rate-requests-per-s 0 --max-connections-per-address 0)
+  --rate-identities-per-min 0 --rate-requests-per-s 0 --max-connections-per-address 0
+  --rematch-cooldown-s 0)
 mkdir -p "$work/web"
 start_server yardstick "$yardstick" --host 127.0.0.1 --port 0
 yport=$port ypid=$pid
