@@ -64,12 +64,15 @@ http_response admin_router::route(const http_request& req, std::string_view path
     auto& ask = std::get<admin_ban_request>(decoded);
     if (!ask.address.empty()) {
       const auto b = chats_.ban_address(hashes_(ask.address), ask.reason, ask.duration);
-      return json_response(req, http::status::created, admin_messages::ban_body(b, now_ms));
+      // The time after the ban was made: before it, the remaining seconds
+      // could round up past the duration asked for.
+      return json_response(req, http::status::created,
+                           admin_messages::ban_body(b, clock_.unix_ms()));
     }
     auto banned = chats_.ban_user(ask.user_id, ask.reason, ask.duration);
     if (auto* f = std::get_if<failure>(&banned)) return error_response(req, f->code, f->message);
     return json_response(req, http::status::created,
-                         admin_messages::ban_body(std::get<ban>(banned), now_ms));
+                         admin_messages::ban_body(std::get<ban>(banned), clock_.unix_ms()));
   }
   if (path.size() > bans_path.size() + 1 && path.substr(0, bans_path.size() + 1) == "/admin/bans/") {
     if (req.method() != http::verb::delete_) return method_not_allowed(req, "DELETE");
