@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fake_channel.hpp"
+
 #include "parley/app/chat_service.hpp"
 #include "parley/app/log_clock.hpp"
 #include "parley/crypto/keyed_token_source.hpp"
@@ -22,31 +24,8 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class recording_channel final : public participant_channel {
-public:
-  bool push(encoded_message message, std::uint64_t) override {
-    std::string text;
-    message.append_to(text);
-    frames.push_back(json::parse(text));
-    return true;
-  }
-  void release(channel_release why) override { releases.push_back(why); }
-  std::vector<json> of_type(const std::string& type) const {
-    std::vector<json> out;
-    for (const auto& f : frames) {
-      if (f["type"] == type) out.push_back(f);
-    }
-    return out;
-  }
-  std::vector<json> frames;
-  std::vector<channel_release> releases;
-};
-
-class counting_waiter final : public event_waiter {
-public:
-  void wake() override { ++wakes; }
-  int wakes = 0;
-};
+using testing::counting_waiter;
+using testing::fake_channel;
 
 client_command command(command_body body) { return {std::move(body), std::nullopt}; }
 
@@ -127,7 +106,7 @@ protected:
   shared_order::instance& b = order.add("instance-b", 2);
 
   struct user {
-    recording_channel channel;
+    fake_channel channel;
     participant_id id = 0;
     std::string token() const { return channel.of_type("hello").at(0)["token"]; }
   };

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fake_channel.hpp"
+
 #include "fake_time_source.hpp"
 #include "sequential_token_source.hpp"
 
@@ -18,25 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class recording_channel final : public participant_channel {
-public:
-  bool push(encoded_message message, std::uint64_t) override {
-    std::string text;
-    message.append_to(text);
-    frames.push_back(json::parse(text));
-    return true;
-  }
-  void release(channel_release why) override { releases.push_back(why); }
-  std::vector<json> of_type(const std::string& type) const {
-    std::vector<json> out;
-    for (const auto& f : frames) {
-      if (f["type"] == type) out.push_back(f);
-    }
-    return out;
-  }
-  std::vector<json> frames;
-  std::vector<channel_release> releases;
-};
+using testing::fake_channel;
 
 client_command command(command_body body) { return {std::move(body), std::nullopt}; }
 
@@ -58,7 +42,7 @@ protected:
   chat_service chats{chat_limits{}, clock, tokens, nullptr, {}, nullptr, safety_limits()};
 
   struct user {
-    recording_channel channel;
+    fake_channel channel;
     participant_id id = 0;
     std::string address;
   };

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "fake_channel.hpp"
+
 #include "fake_time_source.hpp"
 #include "sequential_token_source.hpp"
 
@@ -16,40 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-/// A WebSocket as the service sees it: records what it is given.
-class fake_channel final : public participant_channel {
-public:
-  bool push(encoded_message message, std::uint64_t seq) override {
-    if (full) return false;
-    std::string text;
-    message.append_to(text);
-    frames.push_back(json::parse(text));
-    seqs.push_back(seq);
-    return true;
-  }
-  void release(channel_release why) override { releases.push_back(why); }
-
-  /// Frames of `type`, oldest first.
-  std::vector<json> of_type(const std::string& type) const {
-    std::vector<json> out;
-    for (const auto& f : frames) {
-      if (f["type"] == type) out.push_back(f);
-    }
-    return out;
-  }
-  const json& last() const { return frames.back(); }
-
-  bool full = false;
-  std::vector<json> frames;
-  std::vector<std::uint64_t> seqs;
-  std::vector<channel_release> releases;
-};
-
-class counting_waiter final : public event_waiter {
-public:
-  void wake() override { ++wakes; }
-  int wakes = 0;
-};
+using testing::counting_waiter;
+using testing::fake_channel;
 
 client_command command(command_body body, std::optional<std::string> chat_id = std::nullopt) {
   return {std::move(body), std::move(chat_id)};
