@@ -115,6 +115,10 @@ void chat_service::apply_body(const std::string& origin, entry_body& body, compl
           apply_resume(e);
         } else if constexpr (std::is_same_v<kind, close_entry>) {
           apply_close(e);
+        } else if constexpr (std::is_same_v<kind, ban_entry>) {
+          apply_ban(e, std::move(done));
+        } else if constexpr (std::is_same_v<kind, lift_entry>) {
+          apply_lift(e, std::move(done));
         } else {
           apply_tick(origin, e);
         }
@@ -706,23 +710,69 @@ void chat_service::enforce(const ban& b, participant_id told) {
   flush();
 }
 
+void chat_service::impose_ban(ban_entry ask, std::function<void(std::variant<ban, failure>)> done) {
+  submit(std::move(ask), [this, done = std::move(done)](rest_result r) {
+    if (r.refused) return done(std::move(*r.refused));
+    done(std::move(*imposed_));
+  });
+}
+
+void chat_service::lift_ban(std::string id, std::function<void(bool)> done) {
+  submit(lift_entry{std::move(id)}, [done = std::move(done)](rest_result r) { done(!r.refused); });
+}
+
+void chat_service::apply_ban(const ban_entry& e, completion done) {
+  std::string address_key = e.address_key;
+  std::string user_id;
+  if (address_key.empty()) {
+    const auto* p = board_.find_by_user_id(e.user_id);
+    if (p == nullptr || p->address_key.empty()) {
+      if (done) {
+        done({failure{error_code::not_found,
+                      p == nullptr ? "no participant with that user_id is online"
+                                   : "the address of that participant is unknown"},
+              0, {}});
+      }
+      return;
+    }
+    address_key = p->address_key;
+    user_id = p->user_id;
+  }
+  auto b = safety_.ban_address(std::move(address_key), std::move(user_id), e.reason,
+                               std::chrono::seconds(e.duration_s));
+  enforce(b);
+  imposed_ = std::move(b);
+  if (done) done({std::nullopt, 0, {}});
+}
+
+void chat_service::apply_lift(const lift_entry& e, completion done) {
+  const bool lifted = safety_.lift(e.id);
+  if (lifted) spdlog::info("ban {} lifted", e.id);
+  if (done) done({lifted ? std::nullopt : std::optional<failure>(failure{error_code::not_found, "no such ban"}), 0, {}});
+}
+
 std::variant<ban, failure> chat_service::ban_user(std::string_view user_id, std::string reason,
                                                   std::chrono::seconds duration) {
-  const auto* p = board_.find_by_user_id(user_id);
-  if (p == nullptr) return failure{error_code::not_found, "no participant with that user_id is online"};
-  if (p->address_key.empty()) {
-    return failure{error_code::not_found, "the address of that participant is unknown"};
-  }
-  auto b = safety_.ban_address(p->address_key, p->user_id, std::move(reason), duration);
-  enforce(b);
-  return b;
+  std::variant<ban, failure> out = failure{error_code::unavailable, "not applied"};
+  impose_ban(ban_entry{{}, std::string(user_id), std::move(reason), duration.count()},
+      [&out](std::variant<ban, failure> r) { out = std::move(r); });
+  return out;
 }
 
 ban chat_service::ban_address(std::string address_key, std::string reason,
                               std::chrono::seconds duration) {
-  auto b = safety_.ban_address(std::move(address_key), {}, std::move(reason), duration);
-  enforce(b);
-  return b;
+  ban out;
+  impose_ban(ban_entry{std::move(address_key), {}, std::move(reason), duration.count()},
+      [&out](std::variant<ban, failure> r) {
+        if (auto* b = std::get_if<ban>(&r)) out = std::move(*b);
+      });
+  return out;
+}
+
+bool chat_service::lift_ban(std::string_view id) {
+  bool out = false;
+  lift_ban(std::string(id), [&out](bool lifted) { out = lifted; });
+  return out;
 }
 
 participant_channel* chat_service::channel_of(participant_id who) const {

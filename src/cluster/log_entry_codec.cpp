@@ -123,6 +123,15 @@ std::string encode_entry(const log_entry& entry) {
           out["k"] = "close";
           out["c"] = e.who;
           out["h"] = name_of(e.how);
+        } else if constexpr (std::is_same_v<kind, ban_entry>) {
+          out["k"] = "ban";
+          out["a"] = e.address_key;  // the keyed hash: never the address
+          out["u"] = e.user_id;
+          out["why"] = e.reason;
+          out["s"] = e.duration_s;
+        } else if constexpr (std::is_same_v<kind, lift_entry>) {
+          out["k"] = "lift";
+          out["id"] = e.id;
         } else {
           out["k"] = "tick";
           out["d"] = e.delivered;
@@ -167,6 +176,11 @@ std::optional<log_entry> decode_entry(std::string_view text) {
       e.delivered = in.at("d").get<std::vector<std::pair<participant_id, std::uint64_t>>>();
       e.touched = in.at("t").get<std::vector<participant_id>>();
       entry.body = std::move(e);
+    } else if (kind == "ban") {
+      entry.body = ban_entry{in.at("a").get<std::string>(), in.at("u").get<std::string>(),
+                             in.at("why").get<std::string>(), in.at("s").get<std::int64_t>()};
+    } else if (kind == "lift") {
+      entry.body = lift_entry{in.at("id").get<std::string>()};
     } else {
       return std::nullopt;
     }

@@ -26,7 +26,8 @@ bool admin_router::owns(std::string_view path) const noexcept {
   return !token_.empty() && (path.substr(0, prefix.size()) == prefix || path == "/admin");
 }
 
-http_response admin_router::handle(const http_request& req) const {
+void admin_router::handle(const http_request& req,
+                          std::function<void(http_response)> respond) const {
   const auto target = std::string_view(req.target());
   const auto path = target.substr(0, target.find_first_of("?#"));
   constexpr std::string_view scheme = "Bearer ";
@@ -38,49 +39,58 @@ http_response admin_router::handle(const http_request& req) const {
   if (!authorized) {
     auto res = error_response(req, error_code::unauthorized, "use Authorization: Bearer <ADMIN_TOKEN>");
     res.set(http::field::www_authenticate, "Bearer");
-    return res;
+    return respond(std::move(res));
   }
-  auto res = route(req, path);
-  // Nothing of the admin API may be kept by a cache on the way.
-  res.set(http::field::cache_control, "no-store");
-  return res;
+  route(req, path, [respond = std::move(respond)](http_response res) {
+    // Nothing of the admin API may be kept by a cache on the way.
+    res.set(http::field::cache_control, "no-store");
+    respond(std::move(res));
+  });
 }
 
-http_response admin_router::route(const http_request& req, std::string_view path) const {
+void admin_router::route(const http_request& req, std::string_view path,
+                         const std::function<void(http_response)>& respond) const {
   const auto now_ms = clock_.unix_ms();
   if (path == "/admin/reports") {
-    if (req.method() != http::verb::get) return method_not_allowed(req, "GET");
-    return json_response(req, http::status::ok,
-                         admin_messages::reports_body(chats_.safety().reports().recent()));
+    if (req.method() != http::verb::get) return respond(method_not_allowed(req, "GET"));
+    return respond(json_response(req, http::status::ok,
+                                 admin_messages::reports_body(chats_.safety().reports().recent())));
   }
   if (path == bans_path) {
     if (req.method() == http::verb::get) {
-      return json_response(req, http::status::ok,
-                           admin_messages::bans_body(chats_.safety().bans().list(), now_ms));
+      return respond(json_response(
+          req, http::status::ok, admin_messages::bans_body(chats_.safety().bans().list(), now_ms)));
     }
-    if (req.method() != http::verb::post) return method_not_allowed(req, "GET, POST");
+    if (req.method() != http::verb::post) return respond(method_not_allowed(req, "GET, POST"));
     auto decoded = admin_messages::decode_ban_request(req.body());
-    if (auto* f = std::get_if<failure>(&decoded)) return error_response(req, f->code, f->message);
-    auto& ask = std::get<admin_ban_request>(decoded);
-    if (!ask.address.empty()) {
-      const auto b = chats_.ban_address(hashes_(ask.address), ask.reason, ask.duration);
-      // The time after the ban was made: before it, the remaining seconds
-      // could round up past the duration asked for.
-      return json_response(req, http::status::created,
-                           admin_messages::ban_body(b, clock_.unix_ms()));
+    if (auto* f = std::get_if<failure>(&decoded)) {
+      return respond(error_response(req, f->code, f->message));
     }
-    auto banned = chats_.ban_user(ask.user_id, ask.reason, ask.duration);
-    if (auto* f = std::get_if<failure>(&banned)) return error_response(req, f->code, f->message);
-    return json_response(req, http::status::created,
-                         admin_messages::ban_body(std::get<ban>(banned), clock_.unix_ms()));
+    auto& ask = std::get<admin_ban_request>(decoded);
+    chats_.impose_ban(ban_entry{ask.address.empty() ? std::string() : hashes_(ask.address), ask.user_id,
+                         ask.reason, ask.duration.count()},
+               [this, shape = shape_of(req), respond](std::variant<ban, failure> made) {
+                 if (auto* f = std::get_if<failure>(&made)) {
+                   return respond(error_response(shape, *f));
+                 }
+                 // The time after the ban was made: before it, the remaining
+                 // seconds could round up past the duration asked for.
+                 respond(json_response(shape, http::status::created,
+                                       admin_messages::ban_body(std::get<ban>(made),
+                                                                clock_.unix_ms())));
+               });
+    return;
   }
   if (path.size() > bans_path.size() + 1 && path.substr(0, bans_path.size() + 1) == "/admin/bans/") {
-    if (req.method() != http::verb::delete_) return method_not_allowed(req, "DELETE");
-    const auto id = path.substr(bans_path.size() + 1);
-    if (!chats_.lift_ban(id)) return error_response(req, error_code::not_found, "no such ban");
-    return json_response(req, http::status::ok, admin_messages::lifted_body(id));
+    if (req.method() != http::verb::delete_) return respond(method_not_allowed(req, "DELETE"));
+    auto id = std::string(path.substr(bans_path.size() + 1));
+    chats_.lift_ban(id, [shape = shape_of(req), respond, id](bool lifted) {
+      if (!lifted) return respond(error_response(shape, {error_code::not_found, "no such ban"}));
+      respond(json_response(shape, http::status::ok, admin_messages::lifted_body(id)));
+    });
+    return;
   }
-  return error_response(req, error_code::not_found, "no such endpoint");
+  respond(error_response(req, error_code::not_found, "no such endpoint"));
 }
 
 }  // namespace parley

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -25,10 +26,13 @@ public:
   /// True when the admin API is on and `path` is under /admin/. When it is
   /// off, /admin/ is like any unknown path.
   bool owns(std::string_view path) const noexcept;
-  http_response handle(const http_request& req) const;
+  /// Answers `req` through `respond`: at once for reads, once applied for a
+  /// ban or a lift (in a cluster: once every instance's order reached it).
+  void handle(const http_request& req, std::function<void(http_response)> respond) const;
 
 private:
-  http_response route(const http_request& req, std::string_view path) const;
+  void route(const http_request& req, std::string_view path,
+             const std::function<void(http_response)>& respond) const;
 
   std::string token_;
   chat_service& chats_;

@@ -173,7 +173,10 @@ void http_connection::handle_request() {
   if (path_ == "/ws") {
     return send(error_response(req, error_code::bad_request, "/ws needs a WebSocket upgrade"));
   }
-  if (parts_.admin.owns(path_)) return send(parts_.admin.handle(req));
+  if (parts_.admin.owns(path_)) {
+    return parts_.admin.handle(req,
+                               [self = shared_from_this()](http_response r) { self->send(std::move(r)); });
+  }
   // `/` is the web client for browsers and the health check for the rest.
   const bool client_page = path_ == "/" && accepts_html(req) && parts_.files.available();
   if (rest_router::owns(path_) && !client_page) {

@@ -365,5 +365,50 @@ TEST_F(ChatServiceCluster, ManyUsersOnThreeInstancesEndInConsistentPairs) {
   EXPECT_EQ(matched, users.size()) << "an even number of users, all matched after the fallback";
 }
 
+TEST_F(ChatServiceCluster, AnOperatorsBanAndItsLiftReachEveryInstance) {
+  user x, y;
+  x.id = a.service.open(x.channel, "addr-x");
+  y.id = b.service.open(y.channel, "addr-y");
+  order.pump();
+  start(a, x);
+  start(b, y);
+  ASSERT_EQ(x.channel.of_type("matched").size(), 1u);
+
+  // Asked on instance b for a user held by a: answered once ordered.
+  std::optional<std::variant<ban, failure>> made;
+  b.service.impose_ban(ban_entry{{}, a.service.board().find(x.id)->user_id, "abuse", 600},
+                [&made](std::variant<ban, failure> r) { made = std::move(r); });
+  EXPECT_FALSE(made) << "no answer before the order applies it";
+  order.pump();
+  ASSERT_TRUE(made);
+  ASSERT_TRUE(std::holds_alternative<ban>(*made));
+  const auto id = std::get<ban>(*made).id;
+  for (auto* i : {&a, &b}) {  // the same ban, with the same id, everywhere
+    ASSERT_EQ(i->service.safety().bans().list().size(), 1u);
+    EXPECT_EQ(i->service.safety().bans().list()[0].id, id);
+    EXPECT_TRUE(i->service.ban_remaining("addr-x"));
+    EXPECT_EQ(i->service.board().find(x.id), nullptr) << "its participant ended everywhere";
+  }
+  EXPECT_EQ(x.channel.of_type("error").at(0)["code"], "banned");
+  EXPECT_EQ(y.channel.of_type("partner_left").size(), 1u);
+
+  // Lifted through a: gone on b too; lifting it again finds nothing.
+  std::optional<bool> lifted;
+  a.service.lift_ban(id, [&lifted](bool l) { lifted = l; });
+  order.pump();
+  EXPECT_EQ(lifted, true);
+  for (auto* i : {&a, &b}) EXPECT_FALSE(i->service.ban_remaining("addr-x"));
+  b.service.lift_ban(id, [&lifted](bool l) { lifted = l; });
+  order.pump();
+  EXPECT_EQ(lifted, false);
+
+  // A user id nobody holds: refused as not_found, nothing banned.
+  b.service.impose_ban(ban_entry{{}, "nobody", "x", 60}, [&made](std::variant<ban, failure> r) { made = std::move(r); });
+  order.pump();
+  ASSERT_TRUE(std::holds_alternative<failure>(*made));
+  EXPECT_EQ(std::get<failure>(*made).code, error_code::not_found);
+  EXPECT_TRUE(a.service.safety().bans().list().empty());
+}
+
 }  // namespace
 }  // namespace parley

@@ -72,6 +72,16 @@ TEST(LogEntryCodec, ResumeCloseAndTick) {
   EXPECT_EQ(t.touched, (std::vector<participant_id>{3, 4}));
 }
 
+TEST(LogEntryCodec, AnOperatorsBanAndLift) {
+  const auto b = std::get<ban_entry>(round_trip({"i", 5, ban_entry{"k3y", "", "spam", 3600}}).body);
+  EXPECT_EQ(b.address_key, "k3y");
+  EXPECT_EQ(b.user_id, "");
+  EXPECT_EQ(b.reason, "spam");
+  EXPECT_EQ(b.duration_s, 3600);
+  EXPECT_EQ(std::get<ban_entry>(round_trip({"i", 6, ban_entry{"", "u1", "", 1}}).body).user_id, "u1");
+  EXPECT_EQ(std::get<lift_entry>(round_trip({"i", 7, lift_entry{"b4n"}}).body).id, "b4n");
+}
+
 TEST(LogEntryCodec, TextThatIsNoEntryIsSkipped) {
   for (const char* text : {"", "not json", "[]", "{}", R"({"o":"i","r":1,"k":"unknown"})",
                            R"({"o":"i","r":1,"k":"command","c":1,"x":{"type":"resume"}})",

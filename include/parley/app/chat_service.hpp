@@ -149,13 +149,20 @@ public:
   std::optional<std::chrono::seconds> ban_remaining(std::string_view address_key) const {
     return safety_.remaining(address_key);
   }
-  /// An operator bans the address of the participant `user_id` (online now:
-  /// its address is known only while it is), or the address whose keyed
-  /// hash is `address_key`. Its participants are ended at once.
+  /// An operator bans the address of the participant `ask.user_id` (online
+  /// now: its address is known only while it is), or the address whose keyed
+  /// hash is `ask.address_key`; its participants are ended. Ordered like any
+  /// change, so every instance of a cluster holds the same bans with the same
+  /// ids; `done` runs once it is applied, with the ban or why not.
+  void impose_ban(ban_entry ask, std::function<void(std::variant<ban, failure>)> done);
+  /// Lifts the ban `id` everywhere; `done(false)` when there is none.
+  void lift_ban(std::string id, std::function<void(bool)> done);
+  /// The same, for one process (tests): applied at once.
   std::variant<ban, failure> ban_user(std::string_view user_id, std::string reason,
-                                      std::chrono::seconds duration);
-  ban ban_address(std::string address_key, std::string reason, std::chrono::seconds duration);
-  bool lift_ban(std::string_view id) { return safety_.lift(id); }
+                                              std::chrono::seconds duration);
+  ban ban_address(std::string address_key, std::string reason,
+                          std::chrono::seconds duration);
+  bool lift_ban(std::string_view id);
   const moderation& safety() const noexcept { return safety_; }
 
   const switchboard& board() const noexcept { return board_; }
@@ -176,6 +183,8 @@ private:
   void apply_resume(const resume_entry& e);
   void apply_close(const close_entry& e);
   void apply_tick(const std::string& origin, const tick_entry& e);
+  void apply_ban(const ban_entry& e, completion done);
+  void apply_lift(const lift_entry& e, completion done);
   /// Ends `who`, whose channel can take no more (slow reader).
   void end_overflowing(participant_id who);
   /// A fresh identity drawn here: user id, token, and its id.
@@ -243,6 +252,7 @@ private:
 
   moderation safety_;
   std::vector<ban> pending_bans_;  ///< decided while applying a command
+  std::optional<ban> imposed_;     ///< the operator's ban just applied, for its answer
 };
 
 }  // namespace parley

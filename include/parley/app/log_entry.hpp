@@ -46,7 +46,21 @@ struct tick_entry {
   std::vector<participant_id> touched;
 };
 
-using entry_body = std::variant<create_entry, command_entry, resume_entry, close_entry, tick_entry>;
+/// An operator bans an address: the one whose keyed hash is `address_key`,
+/// or, when that is empty, the address of the online participant `user_id`.
+struct ban_entry {
+  std::string address_key;
+  std::string user_id;
+  std::string reason;
+  std::int64_t duration_s = 0;
+};
+/// An operator lifts the ban `id`.
+struct lift_entry {
+  std::string id;
+};
+
+using entry_body = std::variant<create_entry, command_entry, resume_entry, close_entry, tick_entry,
+                                ban_entry, lift_entry>;
 
 struct log_entry {
   std::string origin;         ///< the instance that appended it
