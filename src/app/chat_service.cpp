@@ -66,9 +66,12 @@ void chat_service::submit(entry_body body, completion done) {
   if (sequencer_ == nullptr) return apply_body({}, body, std::move(done));
   log_entry entry{sequencer_->instance(), ++last_request_, std::move(body)};
   if (done) waiting_.emplace(entry.request, std::move(done));
-  sequencer_->submit(entry, [this, request = entry.request, caller = [&] {
+  const auto* created = std::get_if<create_entry>(&entry.body);
+  const bool hello = created != nullptr && created->websocket;
+  sequencer_->submit(entry, [this, request = entry.request, hello, caller = [&] {
     if (const auto* c = std::get_if<command_entry>(&entry.body)) return c->caller;
     if (const auto* r = std::get_if<resume_entry>(&entry.body)) return r->caller;
+    if (created != nullptr) return created->identity.id;
     return participant_id{0};
   }()] {
     const failure down{error_code::unavailable, "the service is unavailable, try again shortly"};
@@ -78,6 +81,12 @@ void chat_service::submit(entry_body body, completion done) {
       answer({down, 0, {}});
     } else if (auto* channel = channel_of(caller)) {
       channel->push(error_message(down), 0);
+      if (hello) {
+        // No identity to hold: the client should come back later.
+        new_tokens_.erase(caller);
+        channels_.erase(caller);
+        channel->release(channel_release::unavailable);
+      }
     }
   });
 }
@@ -101,6 +110,25 @@ void chat_service::apply_entry(const log_entry& entry) {
   apply_body(entry.origin, body, std::move(done));
 }
 
+service_state chat_service::save_state() const {
+  service_state out;
+  out.unix_ms = clock_.unix_ms();
+  out.board = board_.save();
+  out.safety = safety_.save();
+  out.holders.assign(holders_.begin(), holders_.end());
+  out.instances.assign(instances_.begin(), instances_.end());
+  return out;
+}
+
+void chat_service::restore_state(const service_state& state) {
+  board_.restore(state.board);
+  safety_.restore(state.safety);
+  holders_ = {state.holders.begin(), state.holders.end()};
+  instances_ = {state.instances.begin(), state.instances.end()};
+  spdlog::info("loaded a snapshot: {} participants, {} chats, {} bans", board_.online(),
+               board_.chats(), safety_.bans().size());
+}
+
 void chat_service::apply_body(const std::string& origin, entry_body& body, completion done) {
   std::visit(
       [&](auto& e) {
@@ -119,6 +147,10 @@ void chat_service::apply_body(const std::string& origin, entry_body& body, compl
           apply_ban(e, std::move(done));
         } else if constexpr (std::is_same_v<kind, lift_entry>) {
           apply_lift(e, std::move(done));
+        } else if constexpr (std::is_same_v<kind, snapshot_entry>) {
+          if (sequencer_ != nullptr && origin != sequencer_->instance()) {
+            sequencer_->share_state(e.key, save_state());
+          }
         } else {
           apply_tick(origin, e);
         }

@@ -64,3 +64,21 @@ void moderation::purge() {
 }
 
 }  // namespace parley
+
+namespace parley {
+
+moderation_state moderation::save() const {
+  return {bans_.list(),   reports_.recent(), reports_.next_id(), spam_.save(),
+          reports_by_reason_, blocks_,       spam_refused_};
+}
+
+void moderation::restore(const moderation_state& state) {
+  bans_.restore(state.bans);
+  reports_.restore(state.reports, state.next_report_id);
+  spam_.restore(state.spam);
+  reports_by_reason_ = state.reports_by_reason;
+  blocks_ = state.blocks;
+  spam_refused_ = state.spam_refused;
+}
+
+}  // namespace parley

@@ -132,6 +132,9 @@ std::string encode_entry(const log_entry& entry) {
         } else if constexpr (std::is_same_v<kind, lift_entry>) {
           out["k"] = "lift";
           out["id"] = e.id;
+        } else if constexpr (std::is_same_v<kind, snapshot_entry>) {
+          out["k"] = "snapshot";
+          out["key"] = e.key;
         } else {
           out["k"] = "tick";
           out["d"] = e.delivered;
@@ -181,6 +184,8 @@ std::optional<log_entry> decode_entry(std::string_view text) {
                              in.at("why").get<std::string>(), in.at("s").get<std::int64_t>()};
     } else if (kind == "lift") {
       entry.body = lift_entry{in.at("id").get<std::string>()};
+    } else if (kind == "snapshot") {
+      entry.body = snapshot_entry{in.at("key").get<std::string>()};
     } else {
       return std::nullopt;
     }

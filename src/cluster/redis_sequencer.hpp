@@ -1,10 +1,13 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "parley/app/command_sequencer.hpp"
 #include "parley/app/log_clock.hpp"
@@ -30,23 +33,36 @@ public:
     std::chrono::seconds idle_expiry{60};
   };
   using applier = std::function<void(const log_entry&)>;
+  using loader = std::function<void(const service_state&)>;
 
+  /// `load` replaces the service's state with a running instance's snapshot.
   redis_sequencer(boost::asio::io_context& ioc, settings s, log_clock& clock,
-                  keyed_token_source& chat_ids, applier apply);
+                  keyed_token_source& chat_ids, applier apply, loader load);
 
   /// Connects; entries appended from now on are read and applied.
   void start();
   void stop();
-  /// Connected, and reading from a known position: submissions are taken.
+  /// Connected, reading from a known position, and holding the cluster's
+  /// state (a snapshot loaded, or none needed): submissions are taken.
   bool ready() const;
   /// The high bits of participant ids drawn here (from the instance name).
   std::uint32_t id_tag() const noexcept { return id_tag_; }
 
   void submit(const log_entry& entry, std::function<void()> refused) override;
   const std::string& instance() const override { return instance_; }
+  void share_state(const std::string& key, const service_state& state) override;
 
 private:
+  /// Finds the log's end and reads from there, asking for a snapshot.
+  void position();
+  /// Appends a snapshot_entry; the state at it comes under a new key.
+  void request_snapshot();
+  /// Looks for the snapshot until it comes or the wait is over.
+  void fetch_snapshot();
+  /// Holds the state now: applies what came after the snapshot.
+  void loaded(const service_state* state);
   void on_entry(const redis_log::entry& e);
+  void apply(const redis_log::entry& e, const log_entry& entry);
 
   boost::asio::io_context& ioc_;
   settings settings_;
@@ -58,7 +74,20 @@ private:
   std::shared_ptr<redis_client> writer_;
   std::shared_ptr<redis_client> reader_;
   std::shared_ptr<redis_log> log_;
+  loader load_;
   bool positioned_ = false;
+  bool stopped_ = false;
+
+  // Starting late: entries up to our request are in the snapshot; those
+  // after it wait in `pending_` until it is loaded.
+  bool loaded_ = false;
+  bool request_seen_ = false;
+  bool others_alive_ = false;  ///< another instance ticked while we waited
+  unsigned requests_ = 0;
+  std::string snapshot_key_;
+  std::chrono::steady_clock::time_point request_seen_at_{};
+  std::vector<std::pair<redis_log::entry, log_entry>> pending_;
+  boost::asio::steady_timer wait_;
 };
 
 }  // namespace parley

@@ -86,3 +86,12 @@ std::size_t ban_list::size() const {
 }
 
 }  // namespace parley
+
+namespace parley {
+
+void ban_list::restore(const std::vector<ban>& bans) {
+  by_address_.clear();
+  for (const auto& b : bans) by_address_.insert_or_assign(b.address_key, b);
+}
+
+}  // namespace parley

@@ -58,3 +58,24 @@ void pair_exclusions::purge(steady_time now) {
 }
 
 }  // namespace parley
+
+namespace parley {
+
+std::vector<std::pair<std::string, steady_time>> pair_exclusions::entries() const {
+  // By deadline: restored in this order, equal deadlines keep their order.
+  std::vector<std::pair<std::string, steady_time>> out;
+  out.reserve(by_deadline_.size());
+  for (const auto& [until, key] : by_deadline_) out.emplace_back(key, until);
+  return out;
+}
+
+void pair_exclusions::restore(const std::vector<std::pair<std::string, steady_time>>& entries) {
+  until_.clear();
+  by_deadline_.clear();
+  for (const auto& [key, until] : entries) {
+    if (!until_.emplace(key, until).second) continue;
+    by_deadline_.emplace(until, key);
+  }
+}
+
+}  // namespace parley

@@ -51,3 +51,26 @@ void spam_guard::purge() {
 }
 
 }  // namespace parley
+
+namespace parley {
+
+std::vector<spam_guard::tracked_message> spam_guard::save() const {
+  std::vector<tracked_message> out;
+  out.reserve(by_start_.size());
+  for (const auto& [first, key] : by_start_) {
+    const auto it = tracked_.find(key);
+    if (it != tracked_.end()) out.push_back({key, first, it->second.recipients});
+  }
+  return out;
+}
+
+void spam_guard::restore(const std::vector<tracked_message>& tracked) {
+  tracked_.clear();
+  by_start_.clear();
+  for (const auto& t : tracked) {
+    if (!tracked_.emplace(t.key, entry{t.first, t.recipients}).second) continue;
+    by_start_.emplace(t.first, t.key);
+  }
+}
+
+}  // namespace parley

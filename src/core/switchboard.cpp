@@ -346,3 +346,55 @@ void switchboard::take_outbox(outbox& into) {
 }
 
 }  // namespace parley
+
+namespace parley {
+
+switchboard_state switchboard::save() const {
+  switchboard_state out;
+  out.participants.reserve(participants_.size());
+  for (const auto& [id, p] : participants_) {
+    switchboard_state::saved_participant saved{*p, p->mailbox.after(0)};
+    saved.p.queue_position = {};
+    saved.p.mailbox = {};
+    out.participants.push_back(std::move(saved));
+  }
+  for (std::size_t t = 0; t < queues_.size(); ++t) {
+    out.queues[t].assign(queues_[t].begin(), queues_[t].end());
+  }
+  out.exclusions = exclusions_.entries();
+  out.next_id = next_id_;
+  out.chats = chats_;
+  out.matches_total = matches_total_;
+  out.messages_relayed = messages_relayed_;
+  out.signals_relayed = signals_relayed_;
+  return out;
+}
+
+void switchboard::restore(const switchboard_state& state) {
+  participants_.clear();
+  by_token_.clear();
+  for (auto& q : queues_) q.clear();
+  for (const auto& saved : state.participants) {
+    auto p = std::make_unique<participant>(saved.p);
+    p->queue_position = {};
+    p->mailbox = {};
+    for (const auto& e : saved.events) p->mailbox.push(e, limits_.mailbox_limit);
+    by_token_.emplace(p->token_key, p->id);
+    participants_.emplace(p->id, std::move(p));
+  }
+  for (std::size_t t = 0; t < queues_.size(); ++t) {
+    for (const auto id : state.queues[t]) {
+      const auto it = participants_.find(id);
+      if (it == participants_.end()) continue;
+      it->second->queue_position = queues_[t].insert(queues_[t].end(), id);
+    }
+  }
+  exclusions_.restore(state.exclusions);
+  next_id_ = state.next_id;
+  chats_ = state.chats;
+  matches_total_ = state.matches_total;
+  messages_relayed_ = state.messages_relayed;
+  signals_relayed_ = state.signals_relayed;
+}
+
+}  // namespace parley

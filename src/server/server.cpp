@@ -129,7 +129,8 @@ struct server::impl {
     redis_sequencer::settings s;
     s.url = std::get<redis_url>(parse_redis_url(cfg.redis_url));  // validated by the config
     sequencer = std::make_unique<redis_sequencer>(
-        ioc, s, cluster_clock, cluster_ids, [this](const log_entry& e) { chats.apply_entry(e); });
+        ioc, s, cluster_clock, cluster_ids, [this](const log_entry& e) { chats.apply_entry(e); },
+        [this](const service_state& state) { chats.restore_state(state); });
     chats.use_sequencer(*sequencer, sequencer->id_tag());
   }
 

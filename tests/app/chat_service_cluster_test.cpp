@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ public:
       order_.queue.push_back(entry);
     }
     const std::string& instance() const override { return name_; }
+    void share_state(const std::string& key, const service_state& state) override {
+      order_.snapshots.emplace(key, state);  // the first copy is the one, as with SET NX
+    }
 
   private:
     shared_order& order_;
@@ -93,6 +97,7 @@ public:
   void advance(std::chrono::milliseconds by) { now_ms += by.count(); }
 
   std::deque<log_entry> queue;
+  std::map<std::string, service_state> snapshots;
   std::vector<std::unique_ptr<instance>> instances;
   std::int64_t now_ms = 1'800'000'000'000;
   std::uint64_t applied = 0;
@@ -408,6 +413,89 @@ TEST_F(ChatServiceCluster, AnOperatorsBanAndItsLiftReachEveryInstance) {
   ASSERT_TRUE(std::holds_alternative<failure>(*made));
   EXPECT_EQ(std::get<failure>(*made).code, error_code::not_found);
   EXPECT_TRUE(a.service.safety().bans().list().empty());
+}
+
+TEST_F(ChatServiceCluster, AnInstanceThatStartsLateLoadsASnapshotAndHoldsTheSameState) {
+  // Before it starts: a chat with messages, a waiting user with interests,
+  // a REST user, a ban, a block (kept apart), a user whose socket dropped.
+  user x, y, w, gone;
+  open(a, x);
+  open(b, y);
+  start(a, x);
+  start(b, y);
+  a.service.handle(x.id, x.channel, command(message_command{"before the late one"}));
+  open(b, w);
+  b.service.handle(w.id, w.channel, command(start_command{chat_type::video, {"chess"}}));
+  open(a, gone);
+  chat_service::rest_result rest;
+  a.service.handle(std::nullopt, command(start_command{chat_type::video, {}}), "addr-r",
+                   [&rest](chat_service::rest_result r) { rest = std::move(r); });
+  order.pump();
+  ASSERT_FALSE(rest.token.empty());
+  a.service.impose_ban(ban_entry{"addr-banned", {}, "abuse", 600}, [](auto) {});
+  a.service.close(gone.id, gone.channel, channel_end::dropped);
+  order.advance(1s);
+  order.tick_all();
+
+  // The late instance asks; the running ones share their state at that point.
+  auto& late = order.add("instance-late", 9);
+  late.alive = false;
+  late.sequencer.submit({"instance-late", 0, snapshot_entry{"snap-1"}}, [] {});
+  order.pump();
+  ASSERT_EQ(order.snapshots.count("snap-1"), 1u);
+  late.service.restore_state(order.snapshots.at("snap-1"));
+  late.alive = true;
+  // What comes after the request (held back by the real sequencer until the
+  // snapshot is loaded) is applied there too.
+  b.service.handle(y.id, y.channel, command(message_command{"after the request"}));
+  order.pump();
+  EXPECT_EQ(x.channel.of_type("message").at(0)["text"], "after the request");
+
+  for (auto* p : {&x, &y, &w, &gone}) {
+    const auto* mine = a.service.board().find(p->id);
+    const auto* theirs = late.service.board().find(p->id);
+    ASSERT_NE(theirs, nullptr);
+    EXPECT_EQ(theirs->status, mine->status);
+    EXPECT_EQ(theirs->partner, mine->partner);
+    EXPECT_EQ(theirs->chat_id, mine->chat_id);
+    EXPECT_EQ(theirs->last_seq, mine->last_seq);
+    EXPECT_EQ(theirs->interests, mine->interests);
+    EXPECT_EQ(theirs->resume_deadline, mine->resume_deadline);
+    EXPECT_EQ(late.service.board().events_after(*theirs, 0).size(),
+              a.service.board().events_after(*mine, 0).size());
+  }
+  EXPECT_EQ(late.service.board().online(), a.service.board().online());
+  EXPECT_EQ(late.service.board().waiting(chat_type::video), 2u) << "w and the REST user, in order";
+  EXPECT_EQ(late.service.board().chats(), 1u);
+  EXPECT_TRUE(late.service.ban_remaining("addr-banned"));
+  EXPECT_EQ(late.service.safety().bans().list().at(0).id, a.service.safety().bans().list().at(0).id);
+  EXPECT_EQ(late.service.cluster_instances(), a.service.cluster_instances());
+  // Tokens work there: the REST user authenticates on the late instance.
+  EXPECT_EQ(std::get<participant_id>(late.service.authenticate(rest.token)), rest.caller);
+
+  // The dropped user resumes on the late instance: same chat state, its
+  // events replayed there.
+  fake_channel again;
+  const auto fresh = late.service.open(again, "addr-g");
+  order.pump();
+  late.service.handle(fresh, again, command(resume_command{gone.token(), 0}));
+  order.pump();
+  ASSERT_EQ(again.of_type("resumed").size(), 1u);
+  for (auto* i : {&a, &b, &late}) EXPECT_TRUE(i->service.board().find(gone.id)->attached);
+
+  // And the queue goes on identically: a new user without interests on the
+  // late instance is matched with the REST user (w still waits for someone
+  // who likes chess), on every instance alike.
+  user z;
+  open(late, z);
+  late.service.handle(z.id, z.channel, command(start_command{chat_type::video, {}}));
+  order.pump();
+  ASSERT_EQ(z.channel.of_type("matched").size(), 1u);
+  EXPECT_TRUE(w.channel.of_type("matched").empty());
+  for (auto* i : {&a, &b, &late}) {
+    EXPECT_EQ(i->service.board().find(z.id)->partner, rest.caller);
+    EXPECT_EQ(i->service.board().waiting(chat_type::video), 1u);
+  }
 }
 
 }  // namespace

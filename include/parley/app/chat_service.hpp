@@ -13,6 +13,7 @@
 #include "parley/app/log_entry.hpp"
 #include "parley/app/moderation.hpp"
 #include "parley/app/participant_channel.hpp"
+#include "parley/app/service_state.hpp"
 #include "parley/app/turn_source.hpp"
 #include "parley/core/abuse_limits.hpp"
 #include "parley/core/chat_limits.hpp"
@@ -62,6 +63,10 @@ public:
   void use_sequencer(command_sequencer& sequencer, std::uint32_t id_tag);
   /// Applies an entry ordered by the sequencer (this instance's or another's).
   void apply_entry(const log_entry& entry);
+  /// What every instance holds alike (a snapshot for an instance that
+  /// starts late), and loading it, before applying the entries after it.
+  service_state save_state() const;
+  void restore_state(const service_state& state);
 
   /// The rate limits to enforce; none until this is called.
   void set_abuse_limits(const abuse_limits& limits);

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "parley/app/log_entry.hpp"
+#include "parley/app/service_state.hpp"
 
 namespace parley {
 
@@ -20,6 +21,9 @@ public:
   virtual void submit(const log_entry& entry, std::function<void()> refused) = 0;
   /// This instance's name in entries' `origin`.
   virtual const std::string& instance() const = 0;
+  /// Shares this instance's `state` under `key` with an instance that
+  /// started late (its snapshot_entry asked for it).
+  virtual void share_state(const std::string& key, const service_state& state) = 0;
 };
 
 }  // namespace parley

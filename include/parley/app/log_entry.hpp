@@ -59,8 +59,14 @@ struct lift_entry {
   std::string id;
 };
 
+/// An instance that started late asks for the state at this point of the
+/// order, to be shared under `key` by the instances that hold it.
+struct snapshot_entry {
+  std::string key;
+};
+
 using entry_body = std::variant<create_entry, command_entry, resume_entry, close_entry, tick_entry,
-                                ban_entry, lift_entry>;
+                                ban_entry, lift_entry, snapshot_entry>;
 
 struct log_entry {
   std::string origin;         ///< the instance that appended it

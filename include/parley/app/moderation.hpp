@@ -3,9 +3,11 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "parley/core/ban_list.hpp"
 #include "parley/core/moderation_limits.hpp"
@@ -22,6 +24,17 @@ namespace parley {
     it (ends the banned participants). Addresses appear only as keyed
     hashes. One thread.
 */
+/// Everything moderation holds, as data (a cluster snapshot).
+struct moderation_state {
+  std::vector<ban> bans;
+  std::deque<report> reports;
+  std::uint64_t next_report_id = 1;
+  std::vector<spam_guard::tracked_message> spam;
+  std::array<std::uint64_t, std::size(all_report_reasons)> reports_by_reason{};
+  std::uint64_t blocks = 0;
+  std::uint64_t spam_refused = 0;
+};
+
 class moderation {
 public:
   moderation(moderation_limits limits, const time_source& clock, token_source& ids);
@@ -43,6 +56,9 @@ public:
   std::optional<std::chrono::seconds> remaining(std::string_view address_key) const;
 
   void purge();
+
+  moderation_state save() const;
+  void restore(const moderation_state& state);
 
   const report_log& reports() const noexcept { return reports_; }
   const ban_list& bans() const noexcept { return bans_; }

@@ -11,6 +11,7 @@ enum class channel_release {
   replaced,  ///< a newer channel resumed the participant
   ended,     ///< the participant ended (e.g. REST /disconnect with its token)
   abuse,     ///< sustained abuse (RATE_ABUSE_LIMIT): close with 1008
+  unavailable,  ///< its identity could not be made (cluster store down): 1013
 };
 
 /** A connection that holds a participant and takes its messages as they

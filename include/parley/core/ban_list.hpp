@@ -47,6 +47,8 @@ public:
   std::optional<std::chrono::seconds> remaining(std::string_view address_key) const;
   /// The bans in force, soonest ending first.
   std::vector<ban> list() const;
+  /// Replaces every ban with `bans` (from list(): a snapshot), ids kept.
+  void restore(const std::vector<ban>& bans);
   void purge();
 
   std::size_t size() const;

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "parley/core/time_source.hpp"
 
@@ -29,6 +31,11 @@ public:
   bool excluded(std::string_view a, std::string_view b, steady_time now) const;
   /// Forgets the pairs whose deadline passed at `now`.
   void purge(steady_time now);
+
+  /// Every pair kept apart, by its key, with its deadline (for a snapshot).
+  std::vector<std::pair<std::string, steady_time>> entries() const;
+  /// Replaces every pair with `entries` (from entries()).
+  void restore(const std::vector<std::pair<std::string, steady_time>>& entries);
 
   std::size_t size() const noexcept { return until_.size(); }
   std::size_t capacity() const noexcept { return capacity_; }

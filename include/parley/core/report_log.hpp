@@ -42,6 +42,12 @@ public:
   /// within `window`, this report included.
   std::size_t add(report r, std::chrono::seconds window);
   const std::deque<report>& recent() const noexcept { return reports_; }
+  std::uint64_t next_id() const noexcept { return next_id_; }
+  /// Replaces every report with `reports` (a snapshot), numbering on from `next_id`.
+  void restore(std::deque<report> reports, std::uint64_t next_id) {
+    reports_ = std::move(reports);
+    next_id_ = next_id;
+  }
   void purge();
 
 private:

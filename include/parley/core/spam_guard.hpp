@@ -32,6 +32,17 @@ public:
   void purge();
   std::size_t size() const noexcept { return tracked_.size(); }
 
+  /// One sender's message as tracked: its key (sender and fingerprint),
+  /// when it was first sent, and to whom.
+  struct tracked_message {
+    std::string key;
+    steady_time first{};
+    std::vector<std::string> recipients;
+  };
+  /// Everything tracked, oldest first (a snapshot), and back.
+  std::vector<tracked_message> save() const;
+  void restore(const std::vector<tracked_message>& tracked);
+
 private:
   struct entry {
     steady_time first{};

@@ -18,6 +18,7 @@
 #include "parley/core/failure.hpp"
 #include "parley/core/outbox.hpp"
 #include "parley/core/pair_exclusions.hpp"
+#include "parley/core/switchboard_state.hpp"
 #include "parley/core/participant.hpp"
 #include "parley/core/time_source.hpp"
 #include "parley/core/token_source.hpp"
@@ -107,6 +108,11 @@ public:
   /// Runs the timers: interest waits that ran out, resume deadlines, idle
   /// REST users. Call it often (a few times a second).
   void tick();
+
+  /// Everything it holds, as data (the outbox aside: take it first).
+  switchboard_state save() const;
+  /// Replaces everything it holds with `state` (a save() of another).
+  void restore(const switchboard_state& state);
 
   /// Moves what happened since the last call into `into` (cleared first).
   /// Swapping keeps both vectors' capacity: no allocation per command.
