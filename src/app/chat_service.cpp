@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 #include <type_traits>
 
 namespace parley {
@@ -125,8 +126,36 @@ void chat_service::restore_state(const service_state& state) {
   safety_.restore(state.safety);
   holders_ = {state.holders.begin(), state.holders.end()};
   instances_ = {state.instances.begin(), state.instances.end()};
+  release_held();
   spdlog::info("loaded a snapshot: {} participants, {} chats, {} bans", board_.online(),
                board_.chats(), safety_.bans().size());
+}
+
+void chat_service::release_held() {
+  const auto* me = sequencer_ != nullptr ? &sequencer_->instance() : nullptr;
+  const std::vector<std::pair<participant_id, participant_channel*>> held(channels_.begin(),
+                                                                         channels_.end());
+  channels_.clear();
+  for (const auto& [id, channel] : held) {
+    const auto holder = holders_.find(id);
+    if (board_.find(id) == nullptr) {
+      channel->release(channel_release::ended);
+    } else if (me == nullptr || holder == holders_.end() || holder->second != *me) {
+      channel->release(channel_release::replaced);  // resumed elsewhere meanwhile
+    } else {
+      // Which of its events the socket wrote is not known here: the client
+      // resumes with its `since` and gets each missed one once.
+      channel->release(channel_release::resync);
+      submit(close_entry{id, channel_end::dropped});
+    }
+  }
+  for (auto& [request, answer] : std::exchange(waiting_, {})) {
+    answer({failure{error_code::unavailable, "the service reloaded its state; try again"}, 0, {}});
+  }
+  new_tokens_.clear();
+  delivered_.clear();
+  touched_.clear();
+  for (auto& [who, waiter] : waiters_) waiter->wake();
 }
 
 void chat_service::apply_body(const std::string& origin, entry_body& body, completion done) {

@@ -47,6 +47,8 @@ public:
   bool ready() const;
   /// The high bits of participant ids drawn here (from the instance name).
   std::uint32_t id_tag() const noexcept { return id_tag_; }
+  /// How often this instance fell behind the log and reloaded the state.
+  unsigned resyncs() const noexcept { return resyncs_; }
 
   void submit(const log_entry& entry, std::function<void()> refused) override;
   const std::string& instance() const override { return instance_; }
@@ -63,6 +65,9 @@ private:
   void loaded(const service_state* state);
   void on_entry(const redis_log::entry& e);
   void apply(const redis_log::entry& e, const log_entry& entry);
+  /// Checks every second that no entry this instance has not applied was
+  /// trimmed from the log; reloads the state if one was.
+  void watch_trimming();
 
   boost::asio::io_context& ioc_;
   settings settings_;
@@ -88,6 +93,8 @@ private:
   std::chrono::steady_clock::time_point request_seen_at_{};
   std::vector<std::pair<redis_log::entry, log_entry>> pending_;
   boost::asio::steady_timer wait_;
+  boost::asio::steady_timer gap_check_;
+  unsigned resyncs_ = 0;
 };
 
 }  // namespace parley

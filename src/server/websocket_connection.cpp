@@ -46,6 +46,7 @@ constexpr std::uint16_t close_protocol_error = 1002;
 constexpr std::uint16_t close_bad_payload = 1007;
 constexpr std::uint16_t close_policy_error = 1008;
 constexpr std::uint16_t close_too_big = 1009;
+constexpr std::uint16_t close_service_restart = 1012;
 constexpr std::uint16_t close_try_again_later = 1013;
 
 bool valid_close_code(std::uint16_t code) {
@@ -543,6 +544,8 @@ void websocket_connection::release(channel_release why) {
     close_after_queue(close_policy_error, "rate limit exceeded");
   } else if (why == channel_release::unavailable) {
     close_after_queue(close_try_again_later, "try again later");
+  } else if (why == channel_release::resync) {
+    close_after_queue(close_service_restart, "server state reloaded; resume");
   } else {
     close_after_queue(close_normal, "session ended");
   }

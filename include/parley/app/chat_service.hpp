@@ -65,6 +65,10 @@ public:
   void apply_entry(const log_entry& entry);
   /// What every instance holds alike (a snapshot for an instance that
   /// starts late), and loading it, before applying the entries after it.
+  /// An instance that fell behind the log loads one too: then the sockets
+  /// it holds are let go (closed for a resume, which replays exactly what
+  /// they missed), and the REST calls it was waiting for answered
+  /// `unavailable`.
   service_state save_state() const;
   void restore_state(const service_state& state);
 
@@ -189,6 +193,8 @@ private:
   void apply_close(const close_entry& e);
   void apply_tick(const std::string& origin, const tick_entry& e);
   void apply_ban(const ban_entry& e, completion done);
+  /// After loading a snapshot: lets go of what this instance held before it.
+  void release_held();
   void apply_lift(const lift_entry& e, completion done);
   /// Ends `who`, whose channel can take no more (slow reader).
   void end_overflowing(participant_id who);

@@ -12,6 +12,7 @@ enum class channel_release {
   ended,     ///< the participant ended (e.g. REST /disconnect with its token)
   abuse,     ///< sustained abuse (RATE_ABUSE_LIMIT): close with 1008
   unavailable,  ///< its identity could not be made (cluster store down): 1013
+  resync,       ///< this instance reloaded the cluster's state: 1012, the client resumes
 };
 
 /** A connection that holds a participant and takes its messages as they
