@@ -34,7 +34,7 @@ results=${BENCH_RESULTS_DIR:-$root/bench/results/cluster}
 server_cpu=${BENCH_SERVER_CPU:-0}
 client_cpu=${BENCH_CLIENT_CPU:-1}
 repeat=${BENCH_REPEAT:-3}
-for tool in cmake taskset jq curl redis-server; do
+for tool in cmake taskset jq curl redis-server redis-cli redis-benchmark; do
   command -v "$tool" >/dev/null || { echo "cluster.sh: $tool is missing (see docs/performance.md)" >&2; exit 1; }
 done
 
@@ -153,7 +153,7 @@ run() {
 if [[ $quick == 1 ]]; then
   pairs=10 msgs=100 rate=1000 rate_msgs=20 match=200 wave=100
 else
-  pairs=100 msgs=1000 rate=5000 rate_msgs=100 match=4000 wave=1000
+  pairs=100 msgs=1000 rate=2000 rate_msgs=50 match=4000 wave=1000
 fi
 for _ in $(seq "$repeat"); do
   for kind in single cluster; do
@@ -171,6 +171,19 @@ for _ in $(seq "$repeat"); do
     run "match ${match} $kind" "$kind" match --clients "$match" --wave "$wave"
   done
 done
+
+# Redis alone: how many appends like parley's (XADD with MAXLEN ~, one ~200-byte field)
+# one redis-server takes on the server core, 50 clients with 16 commands pipelined each.
+redis_port=$(free_port)
+"${priority[@]}" taskset -c "$server_cpu" redis-server --port "$redis_port" --bind 127.0.0.1 \
+  --save "" --appendonly no --dir "$work" --logfile "$work/redis-alone.log" &
+pids=($!)
+for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+field=$(head -c 150 /dev/zero | tr '\0' x)
+xadd_per_s=$("${priority[@]}" taskset -c "$client_cpu" redis-benchmark -p "$redis_port" -c 50 -P 16 -n "$((quick ? 20000 : 1000000))" -q \
+  XADD parley:bench MAXLEN '~' 10000 '*' b "$field" | tr '\r' '\n' | sed -nE 's/.*: ([0-9.]+) requests per second.*/\1/p' | tail -n1)
+echo "redis-benchmark XADD: ${xadd_per_s:-?} requests/s" | tee -a "$results/results.txt"
+stop_all
 
 # The median run of LABEL (by the scenario's main figure).
 median='[.[] | select(.label == $name)] | sort_by(.metrics.msgs_per_s // .metrics.matches_per_s // 0) | .[(length - 1) / 2 | floor] // empty'
@@ -200,6 +213,9 @@ per_match_us() { # server CPU in match phases per match, in µs
   echo "|---|---|---|---|"
   row "relay: signals/s" "relay ${pairs}x${msgs}" msgs_per_s 1 0
   row "relay: server CPU per relayed signal (µs, all server processes)" "relay ${pairs}x${msgs}" server_cpu_per_msg_us 1 2
+  row "… of which instance A (even clients)" "relay ${pairs}x${msgs}" server_cpu_per_msg_us_process_0 1 2
+  row "… of which instance B (odd clients)" "relay ${pairs}x${msgs}" server_cpu_per_msg_us_process_1 1 2
+  row "… of which redis-server" "relay ${pairs}x${msgs}" server_cpu_per_msg_us_process_2 1 2
   row "relay: server CPU / wall (cores busy)" "relay ${pairs}x${msgs}" server_cpu_utilisation 1 2
   row "relay: one-way latency p50 (ms)" "relay ${pairs}x${msgs}" latency_p50_us 0.001 2
   row "relay: one-way latency p99 (ms)" "relay ${pairs}x${msgs}" latency_p99_us 0.001 2
@@ -208,6 +224,7 @@ per_match_us() { # server CPU in match phases per match, in µs
   row "relay at ${rate}/s: one-way latency p50 (ms)" "relay ${pairs} pairs at ${rate}/s" latency_p50_us 0.001 2
   row "relay at ${rate}/s: one-way latency p99 (ms)" "relay ${pairs} pairs at ${rate}/s" latency_p99_us 0.001 2
   row "relay at ${rate}/s: server CPU per relayed signal (µs)" "relay ${pairs} pairs at ${rate}/s" server_cpu_per_msg_us 1 2
+  row "… of which redis-server" "relay ${pairs} pairs at ${rate}/s" server_cpu_per_msg_us_process_2 1 2
   row "relay at ${rate}/s: server CPU / wall (cores busy)" "relay ${pairs} pairs at ${rate}/s" server_cpu_utilisation 1 2
   row "match: matches/s" "match ${match}" matches_per_s 1 0
   row "match: time to match p50 (ms)" "match ${match}" time_to_match_p50_us 0.001 2
@@ -215,6 +232,8 @@ per_match_us() { # server CPU in match phases per match, in µs
   s=$(per_match_us "match ${match} single") c=$(per_match_us "match ${match} cluster")
   printf '| %s | %s | %s | %s |\n' "match: server CPU per match (µs)" "$(fmt "$s" 1)" "$(fmt "$c" 1)" "$(ratio "$c" "$s")"
   row "match: first matches across instances" "match ${match}" cross_instance_pairs 1 0
+  echo
+  echo "redis-server alone (redis-benchmark, 50 clients, 16 pipelined): $(fmt "${xadd_per_s:-}" 0) XADD/s on one core."
   echo
   echo "Failed runs: $failures (a run fails when a signal is lost or misrouted, a pair is"
   echo "not the one its interests make, or the deadline passes)."
@@ -227,6 +246,7 @@ per_match_us() { # server CPU in match phases per match, in µs
   redis-server --version
   echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "command: bench/cluster.sh $*"
+  echo "load average (1, 5, 15 min): $(cut -d" " -f1-3 /proc/loadavg)"
 } >"$results/machine.txt"
 cat "$results/summary.md"
 ((failures == 0))

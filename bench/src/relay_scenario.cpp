@@ -127,6 +127,7 @@ private:
         }
         syscall_counter syscalls(opts_.server_pid);
         auto const cpu_before = read_server_cpu(opts_);
+        auto const each_before = read_each_server_cpu(opts_);
         auto const own_before = own_cpu_times();
         start_ns_ = now_ns();
         last_receipt_ns_ = start_ns_;
@@ -138,6 +139,7 @@ private:
         bool const complete = run_until(ioc_, deadline_, [this] { return delivered_ + lost_ >= expected_total() || misrouted_ > 0; });
         pacer_.cancel();
         auto const cpu_after = read_server_cpu(opts_);
+        auto const each_after = read_each_server_cpu(opts_);
         auto const own_after = own_cpu_times();
         auto const server_syscalls = syscalls.stop();
 
@@ -169,6 +171,14 @@ private:
                 report_.metric("server_syscalls_per_msg", static_cast<double>(*server_syscalls) / static_cast<double>(delivered_),
                                "", "server system calls per relayed signal (perf)");
             report_.metric("server_cpu_utilisation", elapsed > 0 ? cpu / elapsed : 0.0, "", "server CPU / wall");
+            // With --cpu-pid: each process's share (0 = --server-pid, then the
+            // --cpu-pid processes in the order given).
+            for (std::size_t i = 0; !opts_.cpu_pids.empty() && i < each_before.size(); ++i) {
+                if (!each_before[i] || !each_after[i]) continue;
+                double const part = each_after[i]->total_s() - each_before[i]->total_s();
+                report_.metric("server_cpu_per_msg_us_process_" + std::to_string(i), per_msg_us(part), "us",
+                               "  of which process " + std::to_string(i));
+            }
         }
         double const own = own_after.total_s() - own_before.total_s();
         report_.metric("generator_cpu_utilisation", elapsed > 0 ? own / elapsed : 0.0, "", "generator CPU / wall");

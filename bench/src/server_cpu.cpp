@@ -15,4 +15,10 @@ std::optional<cpu_times> read_server_cpu(bench_options const& opts) {
     return total;
 }
 
+std::vector<std::optional<cpu_times>> read_each_server_cpu(bench_options const& opts) {
+    std::vector<std::optional<cpu_times>> out{read_cpu_times(opts.server_pid)};
+    for (int const pid : opts.cpu_pids) out.push_back(read_cpu_times(pid));
+    return out;
+}
+
 }  // namespace parley::bench
