@@ -223,9 +223,8 @@ per_match_us() { # server CPU in match phases per match, in µs
   row "relay: pairs across instances" "relay ${pairs}x${msgs}" cross_instance_pairs 1 0
   row "relay at ${rate}/s: one-way latency p50 (ms)" "relay ${pairs} pairs at ${rate}/s" latency_p50_us 0.001 2
   row "relay at ${rate}/s: one-way latency p99 (ms)" "relay ${pairs} pairs at ${rate}/s" latency_p99_us 0.001 2
-  row "relay at ${rate}/s: server CPU per relayed signal (µs)" "relay ${pairs} pairs at ${rate}/s" server_cpu_per_msg_us 1 2
-  row "… of which redis-server" "relay ${pairs} pairs at ${rate}/s" server_cpu_per_msg_us_process_2 1 2
-  row "relay at ${rate}/s: server CPU / wall (cores busy)" "relay ${pairs} pairs at ${rate}/s" server_cpu_utilisation 1 2
+  # No CPU rows at the fixed rate: there every signal is a wakeup of each server process,
+  # and /proc's tick-sampled CPU time overstates such short runs (docs/performance.md).
   row "match: matches/s" "match ${match}" matches_per_s 1 0
   row "match: time to match p50 (ms)" "match ${match}" time_to_match_p50_us 0.001 2
   row "match: time to match p99 (ms)" "match ${match}" time_to_match_p99_us 0.001 2
