@@ -39,6 +39,7 @@ bash scripts/web-build.sh --force
 (cd web && npm test) || failed+=("vitest")
 
 export PARLEY_BIN=$root/build/asan/parley
+# web/e2e/cluster.test.mjs among them: two pages on two instances sharing a redis-server.
 step "browser end-to-end tests (Chromium, node:test)"
 (cd web && npm run e2e) || failed+=("e2e")
 
@@ -48,7 +49,7 @@ bash tests/cluster/run.sh || failed+=("cluster")
 step "deployment tests (nginx + TLS, node:test)"
 bash tests/deploy/run.sh || failed+=("deploy")
 
-step "container tests (podman: images built, compose stack run)"
+step "container tests (podman: images built, the compose stack and the cluster stack run)"
 bash tests/containers/run.sh || failed+=("containers")
 
 if ((${#failed[@]} > 0)); then

@@ -42,6 +42,14 @@ Options:
   --json                     one JSON object per scenario per line
   --json-file PATH           print the table, and append the JSON line to PATH
   --label TEXT               a name for this run, shown in the table and the JSON
+  --port-b N                 a second parley instance of the same cluster (REDIS_URL):
+                             clients with an odd index connect there, the others to --port
+  --cpu-pid PID              another process whose CPU counts as server CPU (the other
+                             instance, redis-server); may be given more than once
+  --paired-interests         relay, match: clients 2k and 2k+1 start with an interest only
+                             they share, so the server must pair exactly them (with --port-b:
+                             every pair has its partners on different instances); run the
+                             server with a long INTEREST_FALLBACK_S
   --help                     this text
 
 Exit status: 0 when every scenario completed with nothing lost, misrouted or
@@ -75,6 +83,7 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
         }
         if (arg == "--json") { opts.json = true; continue; }
         if (arg == "--churn") { opts.churn = true; continue; }
+        if (arg == "--paired-interests") { opts.paired_interests = true; continue; }
         if (!arg.starts_with("--")) {
             if (!opts.scenario.empty()) return fail("more than one scenario given");
             opts.scenario = std::string(arg);
@@ -101,6 +110,12 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
         else if (arg == "--connect-concurrency")
             ok = parse_number(value, opts.connect_concurrency) && opts.connect_concurrency > 0;
         else if (arg == "--server-pid") ok = parse_number(value, opts.server_pid);
+        else if (arg == "--port-b") ok = parse_number(value, opts.port_b) && opts.port_b > 0;
+        else if (arg == "--cpu-pid") {
+            int pid = 0;
+            ok = parse_number(value, pid) && pid > 0;
+            if (ok) opts.cpu_pids.push_back(pid);
+        }
         else if (arg == "--duration-limit") ok = parse_number(value, opts.duration_limit_s) && opts.duration_limit_s > 0;
         else if (arg == "--settle") ok = parse_number(value, opts.settle_s) && opts.settle_s >= 0;
         else return fail("unknown option " + std::string(arg));
@@ -116,6 +131,10 @@ std::optional<bench_options> parse_options(int argc, char** argv, int& exit_code
     if (opts.scenario == "rest" && opts.clients % 2 != 0) return fail("rest needs an even --clients");
     if (opts.scenario == "match" && (opts.clients % 2 != 0 || opts.wave % 2 != 0))
         return fail("match needs even --clients and --wave");
+    if (opts.port_b != 0 && opts.target != target_kind::parley)
+        return fail("--port-b needs --target parley: the yardstick is one process");
+    if (opts.paired_interests && opts.scenario != "relay" && opts.scenario != "match")
+        return fail("--paired-interests is for relay and match");
     exit_code = 0;
     return opts;
 }

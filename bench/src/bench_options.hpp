@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace parley::bench {
 
@@ -32,6 +33,11 @@ struct bench_options {
     bool json = false;                     // one JSON object per line instead of a table
     std::string json_file;                 // also append the JSON line to this file
     std::string label;                     // names the run in the table and the JSON
+    // Cluster runs (bench/cluster.sh): a second instance of the same service, the
+    // processes whose CPU counts as the server's too, and pairs made on purpose.
+    unsigned short port_b = 0;             // 0: every client on --port; else odd clients here
+    std::vector<int> cpu_pids;             // more server processes (other instances, redis-server)
+    bool paired_interests = false;         // clients 2k and 2k+1 share an interest nobody else has
 };
 
 /// Parses argv; on error or --help returns nullopt after printing to stderr

@@ -10,6 +10,13 @@ server_address make_server_address(bench_options const& opts) {
     return {tcp::endpoint(address, opts.port), host + ":" + std::to_string(opts.port)};
 }
 
+std::optional<server_address> make_second_address(bench_options const& opts) {
+    if (opts.port_b == 0) return std::nullopt;
+    bench_options b = opts;
+    b.port = opts.port_b;
+    return make_server_address(b);
+}
+
 client_fleet::client_fleet(net::io_context& ioc, server_address address, target_kind target,
                            std::size_t concurrency)
     : ioc_(ioc),
@@ -42,7 +49,8 @@ void client_fleet::connect_next() {
             last_error_ = "connection " + std::to_string(c.index()) + " dropped by the server: " + ec.message();
         }
     });
-    client.connect(address_.endpoint, address_.host, [this](ws_client& c, error_code ec) { on_open(c, ec); });
+    server_address const& address = address_b_ && client.index() % 2 == 1 ? *address_b_ : address_;
+    client.connect(address.endpoint, address.host, [this](ws_client& c, error_code ec) { on_open(c, ec); });
 }
 
 void client_fleet::on_open(ws_client& client, error_code ec) {

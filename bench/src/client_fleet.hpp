@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct server_address {
 /// Resolves --host/--port (numeric addresses only: the generator never
 /// leaves the loopback interface).
 server_address make_server_address(bench_options const& opts);
+
+/// The --port-b instance on the same host, when one was given.
+std::optional<server_address> make_second_address(bench_options const& opts);
 
 /// The WebSocket clients of one scenario, and how they get connected.
 ///
@@ -39,6 +43,10 @@ public:
     /// runs once per client that becomes ready (it may replace the client's
     /// message handler). Failures are counted and described in last_error().
     void open(std::size_t count, ready_handler on_ready);
+
+    /// A second instance of the same cluster: clients with an odd index
+    /// connect there from now on.
+    void set_second_address(std::optional<server_address> address) { address_b_ = std::move(address); }
 
     /// True once every client created so far is ready or has failed.
     bool settled() const { return ready_ + failed_ == clients_.size(); }
@@ -64,6 +72,7 @@ private:
 
     net::io_context& ioc_;
     server_address address_;
+    std::optional<server_address> address_b_;
     target_kind target_;
     std::size_t concurrency_;
     std::vector<std::unique_ptr<ws_client>> clients_;

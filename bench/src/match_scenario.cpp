@@ -4,6 +4,8 @@
 #include "latency_histogram.hpp"
 #include "loop_runner.hpp"
 #include "process_stats.hpp"
+#include "server_cpu.hpp"
+#include "start_frame.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -34,18 +36,23 @@ public:
         report_.param("clients", opts.clients);
         report_.param("wave", opts.wave);
         if (opts.churn) report_.param("churn_rounds", opts.rounds);
+        if (opts.port_b != 0) report_.param("port_b", opts.port_b);
+        if (opts.paired_interests) report_.param("paired_interests", 1);
+        fleet_.set_second_address(make_second_address(opts));
     }
 
     scenario_report run() {
-        auto const cpu_start = read_cpu_times(opts_.server_pid);
+        auto const cpu_start = read_server_cpu(opts_);
         auto const wall_start = bench_clock::now();
         if (run_waves()) {
-            auto const cpu_end = read_cpu_times(opts_.server_pid);
+            auto const cpu_end = read_server_cpu(opts_);
             report_.metric("matches", matches_, "", "matches");
             report_.metric("match_phase_s", match_seconds_, "s", "time in start->matched phases");
             report_.metric("matches_per_s", match_seconds_ > 0 ? static_cast<double>(matches_) / match_seconds_ : 0.0,
                            "match/s", "matches per second");
             report_.latency("time_to_match", time_to_match_, "time to match");
+            if (opts_.port_b != 0)
+                report_.metric("cross_instance_pairs", cross_instance_pairs_, "", "first matches across instances");
             report_.metric("total_s", std::chrono::duration<double>(bench_clock::now() - wall_start).count(), "s",
                            "wall time incl. connecting");
             if (cpu_start && cpu_end) {
@@ -75,13 +82,13 @@ private:
             if (!fleet_.settled()) return error("deadline reached while connecting"), false;
 
             // All of the wave asks at once; the wave ends when all are matched.
-            auto const cpu_before = read_cpu_times(opts_.server_pid);
+            auto const cpu_before = read_server_cpu(opts_);
             std::uint64_t const begin = now_ns();
             last_match_ns_ = begin;
             std::size_t const target = matched_events_ + count;
-            for (std::size_t i = first; i < first + count; ++i) ask(i, R"({"type":"start","chat_type":"video"})");
+            for (std::size_t i = first; i < first + count; ++i) ask(i, start_frame(opts_, i));
             bool const done = run_until(ioc_, deadline_, [&] { return matched_events_ >= target || failed_; });
-            auto const cpu_after = read_cpu_times(opts_.server_pid);
+            auto const cpu_after = read_server_cpu(opts_);
             if (cpu_before && cpu_after) match_cpu_ += cpu_after->total_s() - cpu_before->total_s();
             match_seconds_ += static_cast<double>(last_match_ns_ - begin) / 1e9;
             if (failed_) return false;
@@ -99,13 +106,13 @@ private:
         std::size_t const target = opts_.rounds * (opts_.clients / 2);
         churning_ = true;
         churn_target_ = target;
-        auto const cpu_before = read_cpu_times(opts_.server_pid);
+        auto const cpu_before = read_server_cpu(opts_);
         std::uint64_t const begin = now_ns();
         last_match_ns_ = begin;
         for (std::size_t i = 0; i < opts_.clients; ++i)
             if (matchers_[i].initiator) press_next(i);
         bool const done = run_until(ioc_, deadline_, [&] { return churn_matches_ >= target || failed_; });
-        auto const cpu_after = read_cpu_times(opts_.server_pid);
+        auto const cpu_after = read_server_cpu(opts_);
         double const elapsed = static_cast<double>(last_match_ns_ - begin) / 1e9;
         report_.metric("churn_matches", churn_matches_, "", "churn: matches after next");
         report_.metric("churn_s", elapsed, "s", "churn: time");
@@ -119,10 +126,10 @@ private:
                   std::to_string(target) + " matches");
     }
 
-    void ask(std::size_t index, char const* frame) {
+    void ask(std::size_t index, std::string frame) {
         matchers_[index].asked_ns = now_ns();
         matchers_[index].waiting_for_match = true;
-        fleet_[index].send(frame);
+        fleet_[index].send(std::move(frame));
     }
 
     void press_next(std::size_t index) {
@@ -138,7 +145,7 @@ private:
         if (type == "online" || type == "waiting") return;
         if (type == "partner_left" && churning_) {
             // Only the side that did not press next starts again.
-            if (!self.waiting_for_match) ask(client.index(), R"({"type":"start","chat_type":"video"})");
+            if (!self.waiting_for_match) ask(client.index(), start_frame(opts_, client.index()));
             return;
         }
         if (type != "matched" || !self.waiting_for_match) return unexpected(frame);
@@ -170,6 +177,10 @@ private:
         }
         if (matchers_[members[0]].initiator == matchers_[members[1]].initiator)
             error("session " + matchers_[index].session + " does not have exactly one initiator");
+        if (opts_.paired_interests && members[0] != (members[1] ^ 1))
+            error("--paired-interests: client " + std::to_string(members[0]) + " was matched with " +
+                  std::to_string(members[1]));
+        if (!churning_ && instance_of(opts_, members[0]) != instance_of(opts_, members[1])) ++cross_instance_pairs_;
         sessions_.erase(matchers_[index].session);
     }
 
@@ -195,6 +206,7 @@ private:
     bool churning_ = false;
     std::size_t matched_events_ = 0;
     std::size_t matches_ = 0;
+    std::size_t cross_instance_pairs_ = 0;
     std::size_t churn_target_ = 0;
     std::size_t churn_matches_ = 0;
     std::size_t presses_ = 0;

@@ -4,7 +4,9 @@
 #include "latency_histogram.hpp"
 #include "loop_runner.hpp"
 #include "process_stats.hpp"
+#include "server_cpu.hpp"
 #include "signal_payload.hpp"
+#include "start_frame.hpp"
 #include "syscall_counter.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -43,6 +45,9 @@ public:
         report_.param("messages", opts.messages);
         report_.param("window", opts.window);
         report_.param("rate", opts.rate);
+        if (opts.port_b != 0) report_.param("port_b", opts.port_b);
+        if (opts.paired_interests) report_.param("paired_interests", 1);
+        fleet_.set_second_address(make_second_address(opts));
     }
 
     scenario_report run() {
@@ -62,12 +67,14 @@ private:
         fleet_.open(client_count(), [this, parley](ws_client& client) {
             if (!parley) return;
             client.set_message_handler([this](ws_client& c, std::string_view frame) { on_pairing_frame(c, frame); });
-            client.send(R"({"type":"start","chat_type":"video"})");
+            client.send(start_frame(opts_, client.index()));
         });
         run_until(ioc_, deadline_, [&] {
             return !errors_.empty() || (fleet_.settled() && (fleet_.failed() > 0 || !parley || matched_ == client_count()));
         });
         report_.metric("connect_and_match_s", seconds_since(begin), "s", "connect + match");
+        if (opts_.port_b != 0)
+            report_.metric("cross_instance_pairs", cross_instance_pairs_, "", "pairs with partners on different instances");
         if (fleet_.failed() > 0) errors_.push_back(std::to_string(fleet_.failed()) + " connections failed, e.g. " + fleet_.last_error());
         if (!parley && fleet_.ready() == client_count())
             for (std::size_t i = 0; i < client_count(); ++i) {
@@ -102,6 +109,10 @@ private:
         peers_[other].partner = client.index();
         if (self.initiator == peers_[other].initiator)
             errors_.push_back("session " + session + " has " + (self.initiator ? "two initiators" : "no initiator"));
+        if (opts_.paired_interests && other != (client.index() ^ 1))
+            errors_.push_back("--paired-interests: client " + std::to_string(client.index()) + " was matched with " +
+                              std::to_string(other));
+        if (instance_of(opts_, other) != instance_of(opts_, client.index())) ++cross_instance_pairs_;
     }
 
     // Phase 2: the relay itself.
@@ -115,7 +126,8 @@ private:
             fleet_[i].set_message_handler([this](ws_client& c, std::string_view frame) { on_relay_frame(c, frame); });
         }
         syscall_counter syscalls(opts_.server_pid);
-        auto const cpu_before = read_cpu_times(opts_.server_pid);
+        auto const cpu_before = read_server_cpu(opts_);
+        auto const each_before = read_each_server_cpu(opts_);
         auto const own_before = own_cpu_times();
         start_ns_ = now_ns();
         last_receipt_ns_ = start_ns_;
@@ -126,7 +138,8 @@ private:
         }
         bool const complete = run_until(ioc_, deadline_, [this] { return delivered_ + lost_ >= expected_total() || misrouted_ > 0; });
         pacer_.cancel();
-        auto const cpu_after = read_cpu_times(opts_.server_pid);
+        auto const cpu_after = read_server_cpu(opts_);
+        auto const each_after = read_each_server_cpu(opts_);
         auto const own_after = own_cpu_times();
         auto const server_syscalls = syscalls.stop();
 
@@ -158,6 +171,14 @@ private:
                 report_.metric("server_syscalls_per_msg", static_cast<double>(*server_syscalls) / static_cast<double>(delivered_),
                                "", "server system calls per relayed signal (perf)");
             report_.metric("server_cpu_utilisation", elapsed > 0 ? cpu / elapsed : 0.0, "", "server CPU / wall");
+            // With --cpu-pid: each process's share (0 = --server-pid, then the
+            // --cpu-pid processes in the order given).
+            for (std::size_t i = 0; !opts_.cpu_pids.empty() && i < each_before.size(); ++i) {
+                if (!each_before[i] || !each_after[i]) continue;
+                double const part = each_after[i]->total_s() - each_before[i]->total_s();
+                report_.metric("server_cpu_per_msg_us_process_" + std::to_string(i), per_msg_us(part), "us",
+                               "  of which process " + std::to_string(i));
+            }
         }
         double const own = own_after.total_s() - own_before.total_s();
         report_.metric("generator_cpu_utilisation", elapsed > 0 ? own / elapsed : 0.0, "", "generator CPU / wall");
@@ -287,6 +308,7 @@ private:
     std::vector<std::string> errors_;
     std::string first_misroute_;
     std::size_t matched_ = 0;
+    std::size_t cross_instance_pairs_ = 0;
     std::size_t cursor_ = 0;
     double skipped_ = 0;
     std::uint64_t start_ns_ = 0;

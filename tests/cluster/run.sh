@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Cluster tests: a real redis-server and three real parley processes on loopback
-# (cross-instance chat, 500 users at once, an instance SIGKILLed, Redis restarted).
+# (cross-instance chat, 500 users at once, an instance SIGKILLed, Redis restarted), and
+# stall.test.mjs: an instance stopped past the log's length (a known failure, marked todo:
+# node reports it as "# TODO" with its assertion, and it does not fail the step).
 #
 #   tests/cluster/run.sh           PARLEY_BIN=/path/to/parley overrides the binary
 #                                  (default: build/release, then build/asan, then build/debug)
@@ -16,4 +18,4 @@ if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
 fi
 command -v redis-server >/dev/null || { echo "tests/cluster: redis-server is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 echo "tests/cluster: $(redis-server --version | cut -d' ' -f1-3)"
-exec nice -n 5 node --test --test-reporter=spec --test-timeout=120000 cluster.test.mjs
+exec nice -n 5 node --test --test-reporter=spec --test-timeout=120000 cluster.test.mjs stall.test.mjs

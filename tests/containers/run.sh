@@ -3,7 +3,9 @@
 # stack through docker-compose against podman's Docker-compatible API, then check it from
 # outside (tests/containers/stack.test.mjs): TLS, REST chat with a long poll, wss match and
 # signal relay, redirects, /metrics hidden, non-root + read-only + no capabilities, and
-# `docker compose stop` closing sockets with 1001 and exiting 0.
+# `docker compose stop` closing sockets with 1001 and exiting 0. Then the cluster stack
+# (docker-compose.cluster.yml on top: Redis, two parley instances, nginx balancing them) with
+# the same images, checked by tests/containers/cluster.test.mjs.
 #
 #   tests/containers/run.sh
 #
@@ -72,27 +74,38 @@ if [[ $hard_nofile != unlimited ]] && ((hard_nofile < 65536)); then export NOFIL
 
 compose=(docker-compose -f docker/docker-compose.yml)
 project_filter="label=com.docker.compose.project=$project"
+cluster_project="${project}cl"
+cluster_compose=(docker-compose -p "$cluster_project" -f docker/docker-compose.yml -f docker/docker-compose.cluster.yml)
+cluster_filter="label=com.docker.compose.project=$cluster_project"
+cluster_up=""
 
 cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
   [[ -n $health_pid ]] && kill "$health_pid" 2>/dev/null && wait "$health_pid" 2>/dev/null
+  if [[ -n $cluster_up ]]; then
+    log "removing the cluster stack"
+    timeout 120 "${cluster_compose[@]}" down -v >"$work/down-cluster.log" 2>&1 ||
+      { log "docker-compose down (cluster) failed:"; tail -n 20 "$work/down-cluster.log"; }
+  fi
   if [[ -n $svc_pid ]]; then
     log "removing the stack (containers, network, volumes)"
-    timeout 120 bash -c "$(declare -f readme log); readme 'docker compose -f docker/docker-compose.yml down -v'" >"$work/down.log" 2>&1 ||
+    COMPOSE_PROJECT_NAME="$project" timeout 120 bash -c "$(declare -f readme log); readme 'docker compose -f docker/docker-compose.yml down -v'" >"$work/down.log" 2>&1 ||
       { log "docker-compose down failed:"; tail -n 20 "$work/down.log"; }
   fi
   # Whatever compose could not remove (a crashed API service, an interrupted up).
-  podman ps -aq --filter "$project_filter" | xargs -r podman rm -f -t 5 >/dev/null 2>&1
-  podman network ls -q --filter "$project_filter" | xargs -r podman network rm -f >/dev/null 2>&1
-  podman volume ls -q --filter "$project_filter" | xargs -r podman volume rm -f >/dev/null 2>&1
+  for f in "$project_filter" "$cluster_filter"; do
+    podman ps -aq --filter "$f" | xargs -r podman rm -f -t 5 >/dev/null 2>&1
+    podman network ls -q --filter "$f" | xargs -r podman network rm -f >/dev/null 2>&1
+    podman volume ls -q --filter "$f" | xargs -r podman volume rm -f >/dev/null 2>&1
+  done
   if [[ -n $svc_pid ]]; then
     kill "$svc_pid" 2>/dev/null
     wait "$svc_pid" 2>/dev/null
   fi
   local left
-  left="$(podman ps -aq --filter "$project_filter"; podman network ls -q --filter "$project_filter"; podman volume ls -q --filter "$project_filter")"
+  left="$(for f in "$project_filter" "$cluster_filter"; do podman ps -aq --filter "$f"; podman network ls -q --filter "$f"; podman volume ls -q --filter "$f"; done)"
   if [[ -n $left ]]; then
     log "LEFT BEHIND: $left"
     rc=1
@@ -136,8 +149,10 @@ log "base image ready in $((SECONDS - t)) s"
 # --- Health checks: no systemd here to schedule them, so run them every 2 s (bounded) ------
 health_loop() {
   for _ in $(seq 1800); do
-    for c in $(podman ps -q --filter "$project_filter" --filter health=starting --filter health=healthy --filter health=unhealthy 2>/dev/null); do
-      podman healthcheck run "$c" >/dev/null 2>&1 || true
+    for f in "$project_filter" "$cluster_filter"; do
+      for c in $(podman ps -q --filter "$f" --filter health=starting --filter health=healthy --filter health=unhealthy 2>/dev/null); do
+        podman healthcheck run "$c" >/dev/null 2>&1 || true
+      done
     done
     sleep 2
   done
@@ -171,5 +186,49 @@ set -e
 if ((rc != 0)); then
   log "logs of the stack:"
   "${compose[@]}" logs --no-color --tail 60 2>&1 | grep -v 'unable to get systemd' || true
+fi
+
+# --- The cluster stack (docker-compose.cluster.yml on top): Redis, two instances, nginx ----
+# The single stack goes first (its last check stopped it), so the two never compete for
+# CPU; the cluster reuses its images (parley:local, parley-nginx:local) and builds only
+# parley-redis:local. Its own project, ports and subnet; the same certificate.
+set +e
+readme "docker compose -f docker/docker-compose.yml down -v" >"$work/down-single.log" 2>&1 ||
+  { log "docker-compose down (single stack) failed:"; tail -n 20 "$work/down-single.log"; }
+set -e
+export COMPOSE_PROJECT_NAME="$cluster_project"
+read -r HTTP_PORT HTTPS_PORT PARLEY_LOCAL_PORT PARLEY_B_LOCAL_PORT < <(node -e '
+  const net = require("net"); const s = [];
+  (async () => { for (let i = 0; i < 4; i++) { const v = net.createServer();
+    await new Promise((r) => v.listen(0, "127.0.0.1", r)); s.push(v); }
+    console.log(s.map((v) => v.address().port).join(" ")); s.forEach((v) => v.close()); })();')
+export HTTP_PORT HTTPS_PORT PARLEY_LOCAL_PORT PARLEY_B_LOCAL_PORT
+export PARLEY_SUBNET=172.30.58.0/24 PARLEY_PROXY_IP=172.30.58.10
+# The settings file of the README with the one thing a cluster adds: the shared key.
+export PARLEY_ENV_FILE="$work/cluster.env"
+{ grep -v '^HASH_SECRET=' "$work/parley.env"; echo "HASH_SECRET=$(openssl rand -hex 32)"; } >"$PARLEY_ENV_FILE"
+cluster_up=1
+t=$SECONDS
+set +e
+# Only Redis is built: parley:local and parley-nginx:local are the images just tested.
+"${cluster_compose[@]}" build redis 2>&1 | grep -E --line-buffered '^(STEP|Successfully|Error)'
+build_rc=${PIPESTATUS[0]}
+"${cluster_compose[@]}" up -d 2>&1 | grep -v --line-buffered 'unable to get systemd connection'
+up_rc=$((PIPESTATUS[0] | build_rc))
+set -e
+if ((up_rc != 0)); then
+  log "cluster: docker compose up failed ($up_rc)"
+  exit 1
+fi
+log "cluster: Redis image built and cluster stack up in $((SECONDS - t)) s"
+"${cluster_compose[@]}" ps
+set +e
+nice -n 5 node --test --test-reporter=spec --test-timeout=180000 "$here/cluster.test.mjs"
+crc=$?
+set -e
+if ((crc != 0)); then
+  log "logs of the cluster stack:"
+  "${cluster_compose[@]}" logs --no-color --tail 60 2>&1 | grep -v 'unable to get systemd' || true
+  rc=1
 fi
 exit "$rc"

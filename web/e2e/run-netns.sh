@@ -25,4 +25,4 @@ fi
 # The tests bound every wait themselves; this is only the last line of defence.
 # E2E_FILES picks test files (default: all of e2e/), e.g. E2E_FILES=e2e/features.test.mjs
 export E2E_FILES="${E2E_FILES:-e2e/}"
-exec timeout --kill-after=10 420 "$@" sh -c 'ip link set lo up && exec node --test $E2E_FILES'
+exec timeout --kill-after=10 540 "$@" sh -c 'ip link set lo up && exec node --test $E2E_FILES'
