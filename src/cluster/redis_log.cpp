@@ -33,8 +33,9 @@ redis_log::redis_log(boost::asio::io_context& ioc, std::shared_ptr<redis_client>
       key_(std::move(key)),
       max_entries_(std::to_string(max_entries)) {}
 
-void redis_log::start(std::string after, reader on_entry) {
+void redis_log::start(std::string after, reader on_entry, std::function<void()> on_gap) {
   on_entry_ = std::move(on_entry);
+  on_gap_ = std::move(on_gap);
   stopped_ = false;
   if (after != "$") {
     last_id_ = std::move(after);
@@ -48,7 +49,7 @@ void redis_log::start(std::string after, reader on_entry) {
                      if (r == nullptr || r->is_error()) {
                        self->retry_.expires_after(retry_pause);
                        self->retry_.async_wait([self](boost::system::error_code ec) {
-                         if (!ec) self->start("$", std::move(self->on_entry_));
+                         if (!ec) self->start("$", std::move(self->on_entry_), std::move(self->on_gap_));
                        });
                        return;
                      }
@@ -75,6 +76,18 @@ void redis_log::append(const std::string& body, std::function<void(const std::st
 void redis_log::read_more() {
   if (stopped_ || reading_) return;
   reading_ = true;
+  // Trimming removes the oldest entries first: if the last one read is still
+  // there, nothing after it is gone. Sent just before the XREAD on the same
+  // connection, so Redis answers both for the same moment.
+  const bool verify = verify_ && on_gap_ && last_id_ != "0-0";
+  last_present_ = true;
+  if (verify) {
+    reader_->command({"XRANGE", key_, last_id_, last_id_},
+                     [self = shared_from_this()](const redis_reply* r) {
+                       self->last_present_ = !(r != nullptr && r->type == redis_reply::kind::array &&
+                                               r->elements.empty());
+                     });
+  }
   reader_->command({"XREAD", "COUNT", std::string(batch), "BLOCK",
                     std::to_string(block_for.count()), "STREAMS", key_, last_id_},
                    [self = shared_from_this()](const redis_reply* r) { self->on_read(r); },
@@ -85,6 +98,7 @@ void redis_log::on_read(const redis_reply* reply) {
   reading_ = false;
   if (stopped_) return;
   if (reply == nullptr || reply->is_error()) {
+    verify_ = false;
     // Redis is unreachable (the client fails fast until it is back): try again
     // a little later instead of spinning, from the same entry.
     if (reply != nullptr) spdlog::warn("reading the log {} failed: {}", key_, reply->text);
@@ -93,6 +107,12 @@ void redis_log::on_read(const redis_reply* reply) {
       if (!ec) self->read_more();
     });
     return;
+  }
+  const bool gap = !last_present_;
+  verify_ = true;
+  if (gap) {
+    on_gap_();
+    if (stopped_) return;
   }
   if (reply->type == redis_reply::kind::array) {  // nil: the block timed out
     // [[key, [[id, [field, value, ...]], ...]]]

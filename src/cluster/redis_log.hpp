@@ -33,8 +33,10 @@ public:
             std::size_t max_entries);
 
   /// Reads every entry after `after` ("$": only new ones) and hands each to
-  /// `on_entry`, in order, until stop().
-  void start(std::string after, reader on_entry);
+  /// `on_entry`, in order, until stop(). `on_gap` runs when entries after the
+  /// last one read were trimmed before they could be read (the reader fell
+  /// more than the log's length behind): reading goes on after the gap.
+  void start(std::string after, reader on_entry, std::function<void()> on_gap = {});
   void stop();
 
   /// Appends `body`; `done(id)` with the new entry's id, or empty when Redis
@@ -54,7 +56,13 @@ private:
   std::string max_entries_;
   std::string last_id_;
   reader on_entry_;
+  std::function<void()> on_gap_;
   bool reading_ = false;  ///< an XREAD is outstanding
+  /// Whether the last entry read was still in the log just before this read
+  /// (checked only after a read that succeeded: a Redis that restarted empty
+  /// lost it, and that is no gap in what the instances hold).
+  bool verify_ = false;
+  bool last_present_ = true;
   bool stopped_ = true;
 };
 

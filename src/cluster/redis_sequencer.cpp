@@ -3,8 +3,6 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <charconv>
 #include <utility>
 
 #include "log_entry_codec.hpp"
@@ -26,21 +24,6 @@ constexpr auto snapshot_wait = 5s;
 constexpr auto snapshot_expiry = 60s;
 /// Entries held while the snapshot is awaited.
 constexpr std::size_t max_pending = 200'000;
-/// How often an instance checks that it has not fallen behind the trimming.
-constexpr auto gap_check_interval = 1s;
-
-/// Whether stream id `a` ("<ms>-<n>") comes before `b`.
-bool stream_id_less(std::string_view a, std::string_view b) {
-  const auto parse = [](std::string_view id) {
-    std::uint64_t ms = 0, n = 0;
-    const auto dash = id.find('-');
-    std::from_chars(id.data(), id.data() + std::min(dash, id.size()), ms);
-    if (dash != std::string_view::npos) std::from_chars(id.data() + dash + 1, id.data() + id.size(), n);
-    return std::pair{ms, n};
-  };
-  return parse(a) < parse(b);
-}
-
 }  // namespace
 
 redis_sequencer::redis_sequencer(boost::asio::io_context& ioc, settings s, log_clock& clock,
@@ -51,8 +34,7 @@ redis_sequencer::redis_sequencer(boost::asio::io_context& ioc, settings s, log_c
       chat_ids_(chat_ids),
       apply_(std::move(apply)),
       load_(std::move(load)),
-      wait_(ioc),
-      gap_check_(ioc) {
+      wait_(ioc) {
   random_token_source random;
   instance_ = random.make(8);
   // 24 bits above the 40 of each instance's own counter.
@@ -93,9 +75,9 @@ void redis_sequencer::position() {
                      const bool empty = r->elements.empty() || r->elements[0].elements.empty();
                      positioned_ = true;
                      log_->start(empty ? "0-0" : r->elements[0].elements[0].text,
-                                 [this](const redis_log::entry& e) { on_entry(e); });
+                                 [this](const redis_log::entry& e) { on_entry(e); },
+                                 [this] { fell_behind(); });
                      request_snapshot();
-                     watch_trimming();
                    });
 }
 
@@ -160,32 +142,16 @@ void redis_sequencer::loaded(const service_state* state) {
   for (const auto& [e, entry] : pending) apply(e, entry);
 }
 
-void redis_sequencer::watch_trimming() {
-  gap_check_.expires_after(gap_check_interval);
-  gap_check_.async_wait([this](boost::system::error_code ec) {
-    if (ec || stopped_) return;
-    if (!ready()) return watch_trimming();
-    writer_->command({"XINFO", "STREAM", settings_.key}, [this](const redis_reply* r) {
-      if (stopped_) return;
-      if (r != nullptr && r->type == redis_reply::kind::array && ready()) {
-        // Entries this instance has not applied yet were trimmed away: it
-        // fell too far behind (a long stall). Its state is no longer the
-        // cluster's: it reloads it.
-        for (std::size_t i = 0; i + 1 < r->elements.size(); i += 2) {
-          if (r->elements[i].text != "max-deleted-entry-id") continue;
-          if (stream_id_less(log_->last_read(), r->elements[i + 1].text)) {
-            spdlog::warn("cluster instance {} fell behind the log (entries up to {} trimmed, "
-                         "applied up to {}); reloading the state",
-                         instance_, r->elements[i + 1].text, log_->last_read());
-            ++resyncs_;
-            loaded_ = false;
-            request_snapshot();
-          }
-        }
-      }
-      watch_trimming();
-    });
-  });
+void redis_sequencer::fell_behind() {
+  // Entries this instance had not applied yet were trimmed away (a stall
+  // past the log's length): its state is no longer the cluster's.
+  spdlog::warn("cluster instance {} fell behind the log (its last entry {} was trimmed); "
+               "reloading the state",
+               instance_, log_->last_read());
+  ++resyncs_;
+  if (!loaded_) return request_snapshot();
+  loaded_ = false;
+  request_snapshot();
 }
 
 void redis_sequencer::share_state(const std::string& key, const service_state& state) {
@@ -201,7 +167,6 @@ void redis_sequencer::share_state(const std::string& key, const service_state& s
 void redis_sequencer::stop() {
   stopped_ = true;
   wait_.cancel();
-  gap_check_.cancel();
   log_->stop();
   writer_->stop();
   reader_->stop();

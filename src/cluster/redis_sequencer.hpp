@@ -65,9 +65,8 @@ private:
   void loaded(const service_state* state);
   void on_entry(const redis_log::entry& e);
   void apply(const redis_log::entry& e, const log_entry& entry);
-  /// Checks every second that no entry this instance has not applied was
-  /// trimmed from the log; reloads the state if one was.
-  void watch_trimming();
+  /// The log lost entries this instance had not read: reload the state.
+  void fell_behind();
 
   boost::asio::io_context& ioc_;
   settings settings_;
@@ -93,7 +92,6 @@ private:
   std::chrono::steady_clock::time_point request_seen_at_{};
   std::vector<std::pair<redis_log::entry, log_entry>> pending_;
   boost::asio::steady_timer wait_;
-  boost::asio::steady_timer gap_check_;
   unsigned resyncs_ = 0;
 };
 

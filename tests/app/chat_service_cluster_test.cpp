@@ -498,5 +498,46 @@ TEST_F(ChatServiceCluster, AnInstanceThatStartsLateLoadsASnapshotAndHoldsTheSame
   }
 }
 
+TEST_F(ChatServiceCluster, AnInstanceThatFellBehindReloadsAndLetsItsSocketsGoForAResume) {
+  user x, y, moved;
+  open(a, x);
+  open(b, y);
+  open(b, moved);
+  start(a, x);
+  start(b, y);
+  // b stops applying (a stall past the log's length): what happens meanwhile
+  // never reaches it.
+  b.alive = false;
+  a.service.handle(x.id, x.channel, command(message_command{"while b was behind"}));
+  fake_channel elsewhere;  // `moved` resumes on a
+  const auto fresh = a.service.open(elsewhere, "addr");
+  order.pump();
+  a.service.handle(fresh, elsewhere, command(resume_command{moved.token(), 0}));
+  order.pump();
+  ASSERT_EQ(elsewhere.of_type("resumed").size(), 1u);
+  EXPECT_TRUE(y.channel.of_type("message").empty()) << "lost by b";
+
+  // b reloads from a snapshot.
+  b.service.restore_state(a.service.save_state());
+  b.alive = true;
+  EXPECT_EQ(moved.channel.releases, std::vector<channel_release>{channel_release::replaced});
+  EXPECT_EQ(y.channel.releases, std::vector<channel_release>{channel_release::resync});
+  order.pump();  // b's socket of y counts as dropped everywhere: y may resume
+  for (auto* i : {&a, &b}) {
+    const auto* p = i->service.board().find(y.id);
+    ASSERT_NE(p, nullptr);
+    EXPECT_FALSE(p->attached);
+    EXPECT_TRUE(p->resume_deadline);
+  }
+  // y resumes (on b) and gets the message it missed, once.
+  fake_channel back;
+  const auto again = b.service.open(back, "addr");
+  order.pump();
+  b.service.handle(again, back, command(resume_command{y.token(), 1}));
+  order.pump();
+  ASSERT_EQ(back.of_type("message").size(), 1u);
+  EXPECT_EQ(back.of_type("message")[0]["text"], "while b was behind");
+}
+
 }  // namespace
 }  // namespace parley

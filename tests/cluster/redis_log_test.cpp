@@ -156,5 +156,42 @@ TEST_F(RedisLog, IsTrimmedToAboutItsMaximum) {
   EXPECT_LT(length, 1000);  // MAXLEN ~ trims whole macro nodes: about 100, never all 2000
 }
 
+TEST_F(RedisLog, AReaderThatFellBehindTheTrimmingIsToldOfTheGap) {
+  redis_server redis;
+  auto writer = log(redis.port(), 5);  // keeps about the 5 newest (MAXLEN ~: a node's worth)
+  auto reader = log(redis.port());
+  ASSERT_TRUE(run_until([&] { return all_ready(); }));
+  std::vector<std::string> seen;
+  int gaps = 0;
+  reader->start("$", [&](const redis_log::entry& e) { seen.push_back(e.body); }, [&] { ++gaps; });
+  run_until([] { return false; }, 50ms);
+  writer->append("first", [](const std::string&) {});
+  ASSERT_TRUE(run_until([&] { return seen.size() == 1; }));
+
+  // The reader stops reading (a stall) while far more than the log keeps is appended.
+  reader->stop();
+  run_until([] { return false; }, 1100ms);  // its blocked read times out
+  bool trimmed = false;
+  int appended = 0;
+  for (int i = 0; i < 1000; ++i) {
+    writer->append("later " + std::to_string(i), [&](const std::string&) { ++appended; });
+  }
+  ASSERT_TRUE(run_until([&] { return appended == 1000; }));
+  clients[0]->command({"XTRIM", "test:log", "MAXLEN", "5"}, [&](const redis_reply*) { trimmed = true; });
+  ASSERT_TRUE(run_until([&] { return trimmed; }));
+  reader->start(reader->last_read(), [&](const redis_log::entry& e) { seen.push_back(e.body); },
+                [&] { ++gaps; });
+  ASSERT_TRUE(run_until([&] { return !seen.empty() && seen.back() == "later 999"; }));
+  EXPECT_EQ(gaps, 1);
+  EXPECT_EQ(seen.size(), 1u + 5u) << "only what was left";
+
+  // A reader that keeps up is never told of a gap.
+  for (int i = 0; i < 50; ++i) {
+    writer->append("kept " + std::to_string(i), [](const std::string&) {});
+    ASSERT_TRUE(run_until([&] { return seen.back() == "kept " + std::to_string(i); }));
+  }
+  EXPECT_EQ(gaps, 1);
+}
+
 }  // namespace
 }  // namespace parley

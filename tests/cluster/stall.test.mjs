@@ -4,9 +4,9 @@
 // sent during the stall arrives, either on the same socket or, if the instance gives
 // its users up, by `resume` on another instance.
 //
-// KNOWN FAILURE (todo): today the stalled instance continues after the trimmed gap and
-// never applies those entries (docs/scaling.md, "Trimming and a lagging instance").
-// The test stays here as the reproduction; drop `todo` once the gap is handled.
+// The stalled instance notices the trimmed gap (XINFO STREAM's max-deleted-entry-id),
+// reloads the state from a snapshot and closes its sockets with 1012; the client
+// resumes (docs/scaling.md, "Trimming and a lagging instance").
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -87,9 +87,7 @@ after(async () => {
 });
 
 describe('an instance stalled past the log\'s length', () => {
-  test('its users still get what their partner sent during the stall', {
-    todo: 'the trimmed log leaves a silent gap (docs/scaling.md, "Trimming and a lagging instance")',
-  }, async () => {
+  test('its users still get what their partner sent during the stall', async () => {
     const [A, B] = instances;
     const u1 = open(A.base); // the user whose instance stalls
     const u2 = open(B.base); // its partner
