@@ -28,7 +28,10 @@ for target in "${targets[@]}"; do
        -max_len=8192 -artifact_prefix=build/fuzz/artifacts/$target- -print_final_stats=1 \
        "$work" fuzz/corpus/$target >"$log" 2>&1; then
     runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log")
-    echo "fuzz: $target ${seconds}s, ${runs:-?} runs, no crash"
+    added=$(sed -nE 's/^stat::new_units_added: *([0-9]+)/\1/p' "$log")
+    cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
+    echo "fuzz: $target ${seconds}s, ${runs:-?} runs, ${added:-?} new inputs, corpus $(ls "$work" | wc -l) in $work" \
+      "(+ $(ls fuzz/corpus/$target | wc -l) seeds), ${cov:-cov ?}, no crash"
   else
     echo "fuzz: $target FOUND A CRASH (see $log and build/fuzz/artifacts/); commit the input under fuzz/regressions/$target/" >&2
     failed+=("$target")

@@ -37,6 +37,7 @@ chat_service::chat_service(chat_limits limits, const time_source& clock, token_s
 void chat_service::set_abuse_limits(const abuse_limits& limits) {
   abuse_ = limits;
   identities_.emplace(limits.identities, limits.address_table_size);
+  resume_failures_.emplace(limits.resume_failures, limits.address_table_size);
 }
 
 std::optional<failure> chat_service::admit_identity(std::string_view address_key) {
@@ -233,8 +234,22 @@ participant_id chat_service::open(participant_channel& channel, std::string addr
 participant_id chat_service::handle(participant_id caller, participant_channel& channel,
                                     client_command command) {
   if (const auto* r = std::get_if<resume_command>(&command.body)) {
+    // Failed resumes are limited per address (RATE_RESUME_FAILURES_*): over
+    // the limit the token is not even looked up, so guessing gains nothing.
+    const auto* self = board_.find(caller);
+    const auto key = self != nullptr && !self->address_key.empty() ? self->address_key
+                                                                  : "#" + std::to_string(caller);
+    if (resume_failures_) {
+      if (const auto verdict = resume_failures_->peek(key, clock_.now()); !verdict.allowed) {
+        spdlog::debug("resume refused: RATE_RESUME_FAILURES_PER_MIN reached for an address");
+        return refuse(caller, channel,
+                      failure{error_code::rate_limited, "too many failed resumes; try again later",
+                              std::chrono::ceil<std::chrono::seconds>(verdict.retry_after)});
+      }
+    }
     auto* target = board_.find_by_token_key(token_keys_(r->token));
     if (target == nullptr) {
+      if (resume_failures_) resume_failures_->take(key, clock_.now());
       channel.push(error_message({error_code::unauthorized, "unknown or expired token"}), 0);
       return caller;
     }
@@ -261,18 +276,21 @@ participant_id chat_service::handle(participant_id caller, participant_channel& 
     }
     return caller;
   }
-  if (auto limited = check_rate(caller, command.body)) {
-    // The frame is dropped; the connection stays unless this is sustained.
-    channel.push(error_message(*limited), 0);
-    if (!count_refusal(caller)) return caller;
-    spdlog::warn("a participant's WebSocket closed (1008): over RATE_ABUSE_LIMIT refused commands");
-    channels_.erase(caller);
-    channel.release(channel_release::abuse);
-    submit(close_entry{caller, channel_end::broke_protocol});
-    return 0;
-  }
+  if (auto limited = check_rate(caller, command.body)) return refuse(caller, channel, *limited);
   submit(command_entry{caller, std::move(command)});
   return caller;
+}
+
+participant_id chat_service::refuse(participant_id caller, participant_channel& channel,
+                                    const failure& limited) {
+  // The frame is dropped; the connection stays unless this is sustained.
+  channel.push(error_message(limited), 0);
+  if (!count_refusal(caller)) return caller;
+  spdlog::warn("a participant's WebSocket closed (1008): over RATE_ABUSE_LIMIT refused commands");
+  channels_.erase(caller);
+  channel.release(channel_release::abuse);
+  submit(close_entry{caller, channel_end::broke_protocol});
+  return 0;
 }
 
 void chat_service::apply_command(command_entry& e, completion done) {

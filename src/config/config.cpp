@@ -375,6 +375,17 @@ const setting settings[] = {
     {"RATE_REQUESTS_BURST", "HTTP requests a client address may make at once",
      [](const config& c) { return number_text(c.abuse.requests.burst); },
      [](config& c, std::string_view v) { return set_number(c.abuse.requests.burst, v, 1e6); }},
+    {"RATE_RESUME_FAILURES_PER_MIN", "Failed WebSocket resumes (unknown token) per minute per client address (0: no limit); over it: error rate_limited; per instance",
+     [](const config& c) { return number_text(c.abuse.resume_failures.per_second * 60.0); },
+     [](config& c, std::string_view v) -> std::optional<std::string> {
+       double per_min = 0;
+       if (auto e = set_number(per_min, v, 1e6)) return e;
+       c.abuse.resume_failures.per_second = per_min / 60.0;
+       return std::nullopt;
+     }},
+    {"RATE_RESUME_FAILURES_BURST", "Failed WebSocket resumes a client address may make at once",
+     [](const config& c) { return number_text(c.abuse.resume_failures.burst); },
+     [](config& c, std::string_view v) { return set_number(c.abuse.resume_failures.burst, v, 1e6); }},
     {"MAX_CONNECTIONS_PER_ADDRESS", "Open connections (HTTP and WebSocket) per client address (0: no limit); per instance",
      [](const config& c) { return std::to_string(c.abuse.connections_per_address); },
      [](config& c, std::string_view v) {

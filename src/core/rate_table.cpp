@@ -25,4 +25,12 @@ rate_table::verdict rate_table::take(std::string_view key, steady_time now) {
   return {false, bucket.wait(rate_, now)};
 }
 
+rate_table::verdict rate_table::peek(std::string_view key, steady_time now) const {
+  if (!rate_.enabled()) return {};
+  const auto it = index_.find(key);
+  if (it == index_.end()) return {};  // a key not (or no longer) known has a full bucket
+  const auto wait = it->second->second.wait(rate_, now);
+  return {wait.count() == 0, wait};
+}
+
 }  // namespace parley

@@ -472,5 +472,63 @@ TEST_F(ChatServiceLimits, IdentityBudgetRefillsOverTime) {
   EXPECT_TRUE(chats.admit_identity("a"));
 }
 
+TEST_F(ChatServiceLimits, FailedResumesPerAddressAreLimitedThenClosedWith1008) {
+  auto limits = abuse_limits::none();
+  limits.resume_failures = {1.0 / 60.0, 3};
+  limits.abuse_limit = 3;
+  limits.abuse_window = 10s;
+  chats.set_abuse_limits(limits);
+  connected a;
+  start(a);
+  const auto real = a.channel.of_type("hello").front()["token"].get<std::string>();
+  fake_channel guesser;
+  auto id = chats.open(guesser, "addr-g");
+  const auto guess = [&](std::string token) {
+    id = chats.handle(id, guesser, command(resume_command{std::move(token), {}}));
+    return guesser.last()["code"].get<std::string>();
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(guess("guess-" + std::to_string(i)), "unauthorized") << i;
+  // Over the limit the token is not looked up: even the real one is refused.
+  EXPECT_EQ(guess("guess-3"), "rate_limited");
+  EXPECT_EQ(guess(real), "rate_limited");
+  EXPECT_TRUE(a.channel.releases.empty());
+  EXPECT_TRUE(guesser.releases.empty());
+  // Another connection from the same address shares the budget; another address does not.
+  fake_channel same, other;
+  auto same_id = chats.open(same, "addr-g");
+  chats.handle(same_id, same, command(resume_command{"guess-x", {}}));
+  EXPECT_EQ(same.last()["code"], "rate_limited");
+  const auto other_id = chats.open(other, "addr-o");
+  chats.handle(other_id, other, command(resume_command{"guess-y", {}}));
+  EXPECT_EQ(other.last()["code"], "unauthorized");
+  // Sustained guessing: the 3rd refusal on one socket closes it (1008).
+  EXPECT_EQ(guess("guess-4"), "rate_limited");
+  EXPECT_EQ(id, 0u);
+  ASSERT_EQ(guesser.releases.size(), 1u);
+  EXPECT_EQ(guesser.releases[0], channel_release::abuse);
+  // The budget refills: a minute later a resume is looked up again.
+  clock.advance(60s);
+  fake_channel later;
+  const auto fresh = chats.open(later, "addr-g");
+  EXPECT_EQ(chats.handle(fresh, later, command(resume_command{real, {}})), a.id);
+  EXPECT_EQ(later.last()["type"], "resumed");
+}
+
+TEST_F(ChatServiceLimits, SuccessfulResumesCostNothing) {
+  auto limits = abuse_limits::none();
+  limits.resume_failures = {1.0 / 60.0, 1};
+  chats.set_abuse_limits(limits);
+  connected a;
+  start(a);
+  const auto token = a.channel.of_type("hello").front()["token"].get<std::string>();
+  for (int i = 0; i < 5; ++i) {
+    fake_channel c;
+    const auto fresh = chats.open(c, "addr-a");
+    EXPECT_EQ(chats.handle(fresh, c, command(resume_command{token, {}})), a.id) << i;
+    EXPECT_EQ(c.last()["type"], "resumed") << i;
+    chats.close(a.id, c, channel_end::dropped);
+  }
+}
+
 }  // namespace
 }  // namespace parley

@@ -96,5 +96,20 @@ TEST(RateTable, ADisabledRateKeepsNothing) {
   EXPECT_EQ(table.size(), 0u);
 }
 
+TEST(RateTable, PeekTakesNothing) {
+  testing::fake_time_source clock;
+  rate_table table(rate{1, 1}, 10);
+  EXPECT_TRUE(table.peek("a", clock.now()).allowed);  // unknown: a full bucket
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_TRUE(table.take("a", clock.now()).allowed);
+  const auto empty = table.peek("a", clock.now());
+  EXPECT_FALSE(empty.allowed);
+  EXPECT_EQ(empty.retry_after, 1000ms);
+  clock.advance(1s);
+  EXPECT_TRUE(table.peek("a", clock.now()).allowed);
+  EXPECT_TRUE(table.peek("a", clock.now()).allowed);  // peeking twice takes nothing
+  EXPECT_TRUE(table.take("a", clock.now()).allowed);
+}
+
 }  // namespace
 }  // namespace parley

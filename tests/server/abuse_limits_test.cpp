@@ -189,5 +189,37 @@ TEST(AbuseLimits, ForwardedForCountsOnlyBehindATrustedProxy) {
   }
 }
 
+TEST(AbuseLimits, FailedResumesAreRateLimitedPerAddressThenClosedWith1008) {
+  auto limits = abuse_limits::none();
+  limits.resume_failures = {0.01, 3};  // no refill during the test
+  limits.abuse_limit = 5;
+  test_server server(with_limits(limits));
+  client_io io;
+  auto owner = connect(io, server.port());
+  owner->send({{"type", "start"}, {"chat_type", "text"}});
+  owner->receive_type("waiting");
+  auto guesser = connect(io, server.port());
+  const auto resume = [&](ws_client& ws, const std::string& token) {
+    ws.send({{"type", "resume"}, {"token", token}});
+    return ws.receive_type("error")["code"].get<std::string>();
+  };
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(resume(*guesser, std::string(40, static_cast<char>('a' + i))), "unauthorized") << i;
+  }
+  EXPECT_EQ(resume(*guesser, std::string(40, 'd')), "rate_limited");
+  // A second socket from the same address shares the budget.
+  auto second = connect(io, server.port());
+  EXPECT_EQ(resume(*second, std::string(40, 'e')), "rate_limited");
+  EXPECT_FALSE(second->wait_closed(100ms).has_value());
+  // Sustained: the 5th refusal on the guessing socket closes it with 1008.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(resume(*guesser, std::string(40, 'f')), "rate_limited") << i;
+  guesser->send({{"type", "resume"}, {"token", std::string(40, 'f')}});
+  const auto code = guesser->wait_closed();
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 1008u);
+  // The owner of a real identity was never disturbed.
+  EXPECT_FALSE(owner->wait_closed(100ms).has_value());
+}
+
 }  // namespace
 }  // namespace parley::testing

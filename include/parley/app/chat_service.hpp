@@ -206,6 +206,9 @@ private:
   /// Counts a refusal of `who`; true once RATE_ABUSE_LIMIT were refused
   /// within RATE_ABUSE_WINDOW_S: the WebSocket is then closed with 1008.
   bool count_refusal(participant_id who);
+  /// Answers a WebSocket command refused by a limit and counts it; returns
+  /// the caller, or 0 when this refusal closed the socket with 1008.
+  participant_id refuse(participant_id caller, participant_channel& channel, const failure& limited);
   /// Report or block: ends the chat with the stranger and keeps them apart.
   std::optional<failure> report_stranger(participant& p, const report_command* report);
   /// Ends every participant of a banned address, told `banned` on its channel
@@ -260,6 +263,7 @@ private:
   abuse_limits abuse_ = abuse_limits::none();
   std::unordered_map<participant_id, talk_rates> rates_;
   std::optional<rate_table> identities_;  ///< per address key
+  std::optional<rate_table> resume_failures_;  ///< failed WebSocket resumes, per address key
 
   moderation safety_;
   std::vector<ban> pending_bans_;  ///< decided while applying a command

@@ -42,6 +42,10 @@ struct abuse_limits {
   rate requests{50, 200};
   /// Open connections (HTTP and WebSocket) at once (0: unlimited).
   std::size_t connections_per_address = 100;
+  /// Failed WebSocket `resume`s (unknown or expired token). A browser fails
+  /// at most one after a long drop; a token guesser fails thousands. Over
+  /// it a resume is refused `rate_limited` without looking the token up.
+  rate resume_failures{30.0 / 60.0, 30};
   /// Addresses each per-address rate table remembers at most; the least
   /// recently seen is forgotten first, so the limiter's memory is bounded.
   std::size_t address_table_size = 100'000;
@@ -50,6 +54,7 @@ struct abuse_limits {
   static abuse_limits none() noexcept {
     abuse_limits off;
     off.messages = off.typing = off.signals = off.identities = off.requests = rate{};
+    off.resume_failures = rate{};
     off.abuse_limit = 0;
     off.connections_per_address = 0;
     return off;

@@ -30,6 +30,8 @@ public:
     std::chrono::milliseconds retry_after{0};
   };
   verdict take(std::string_view key, steady_time now);
+  /// What `take` would answer, without taking a token or touching the order.
+  verdict peek(std::string_view key, steady_time now) const;
 
   std::size_t size() const noexcept { return index_.size(); }
   std::size_t capacity() const noexcept { return capacity_; }
