@@ -314,7 +314,9 @@ describe('an instance that starts late', () => {
     q.send({ type: 'message', text: 'before D' });
     await p.next('message');
     const since = p.of('message')[0].seq;
-    const waiter = (await post(A.base, '/start', { interests: ['cluster-late-rest'] })).json;
+    // Video: every other test's REST users wait for text chats, and with the
+    // 1 s interest fallback they would take this one.
+    const waiter = (await post(A.base, '/start_video', { interests: ['cluster-late-rest'] })).json;
     assert.equal(waiter.status, 'waiting');
 
     const D = await startInstance(3);
@@ -336,7 +338,7 @@ describe('an instance that starts late', () => {
       const polled = await post(D.base, '/receive', { wait: 0 }, waiter.token);
       assert.equal(polled.status, 200, JSON.stringify(polled.json));
       const newcomer = await Client.open(D.base);
-      newcomer.send({ type: 'start', interests: ['cluster-late-rest'] });
+      newcomer.send({ type: 'start', chat_type: 'video', interests: ['cluster-late-rest'] });
       await newcomer.next('matched');
       await until(async () => {
         const r = await post(A.base, '/receive', { wait: 0 }, waiter.token);
