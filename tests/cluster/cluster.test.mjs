@@ -337,6 +337,7 @@ describe('an instance that starts late', () => {
       // A REST user from before D is known there, and D's queue is the cluster's.
       const polled = await post(D.base, '/receive', { wait: 0 }, waiter.token);
       assert.equal(polled.status, 200, JSON.stringify(polled.json));
+      assert.equal(polled.json.status, 'waiting', 'D sees the REST user still waiting');
       const newcomer = await Client.open(D.base);
       newcomer.send({ type: 'start', chat_type: 'video', interests: ['cluster-late-rest'] });
       await newcomer.next('matched');
