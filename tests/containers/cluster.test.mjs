@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { request, run, sleep } from '../deploy/lib.mjs';
-import { openSocket, stackChecks } from './stack-checks.mjs';
+import { request, sleep } from '../deploy/lib.mjs';
+import { containerOf, openSocket, podman, stackChecks } from './stack-checks.mjs';
 
 const env = process.env;
 const PROJECT = env.COMPOSE_PROJECT_NAME;
@@ -24,7 +24,6 @@ const httpsBase = `https://127.0.0.1:${env.HTTPS_PORT}`;
 // Each instance straight, on its loopback-only port (no TLS, not through nginx).
 const instances = { parley: `http://127.0.0.1:${env.PARLEY_LOCAL_PORT}`, 'parley-b': `http://127.0.0.1:${env.PARLEY_B_LOCAL_PORT}` };
 
-const podman = (args, timeoutMs = 30_000) => run('podman', args, { timeoutMs });
 const api = (p, opts = {}) => request(`${httpsBase}${p}`, { ca, ...opts });
 const post = (p, body, token) => api(p, { method: 'POST', body, headers: token ? { Authorization: `Bearer ${token}` } : {} });
 const healthOf = async (base) => (await request(`${base}/health`)).json;
@@ -49,17 +48,8 @@ async function until(what, fn, timeoutMs = 10_000) {
   }
 }
 
-async function containerId(service) {
-  const r = await podman(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`,
-    '--filter', `label=com.docker.compose.service=${service}`]);
-  assert.equal(r.code, 0, r.stderr);
-  const ids = r.stdout.split('\n').filter(Boolean);
-  assert.equal(ids.length, 1, `one container for ${service}: ${r.stdout}`);
-  return ids[0];
-}
-
 async function state(service) {
-  const i = await podman(['inspect', await containerId(service)]);
+  const i = await podman(['inspect', await containerOf(PROJECT, service)]);
   const c = JSON.parse(i.stdout)[0];
   return `${c.State.Status}/${c.State.Health?.Status ?? c.State.Healthcheck?.Status ?? 'no health check'}`;
 }
@@ -167,7 +157,7 @@ describe(`cluster stack ${PROJECT} (redis + parley + parley-b + nginx, podman)`,
   });
 
   test('Redis is on the private network only, not root, and keeps nothing on disk', async () => {
-    const id = await containerId('redis');
+    const id = await containerOf(PROJECT, 'redis');
     const c = JSON.parse((await podman(['inspect', id])).stdout)[0];
     const published = Object.values(c.NetworkSettings?.Ports ?? {}).filter((v) => v && v.length > 0);
     assert.deepEqual(published, [], `redis publishes ${JSON.stringify(c.NetworkSettings?.Ports)}`);

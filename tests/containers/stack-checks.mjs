@@ -5,12 +5,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { repoRoot, request, sleep } from '../deploy/lib.mjs';
+import { repoRoot, request, run, sleep } from '../deploy/lib.mjs';
 
 const require = createRequire(path.join(repoRoot, 'tests', 'deploy', 'package.json'));
 const WebSocket = require('ws');
 
 /** A WebSocket whose incoming JSON messages are queued, with a bounded wait. */
+export const podman = (args, timeoutMs = 30_000) => run('podman', args, { timeoutMs });
+
+/** The one container of compose service `service` in project `project`. */
+export async function containerOf(project, service) {
+  const r = await podman(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project}`,
+    '--filter', `label=com.docker.compose.service=${service}`]);
+  assert.equal(r.code, 0, r.stderr);
+  const ids = r.stdout.split('\n').filter(Boolean);
+  assert.equal(ids.length, 1, `one container for ${service}: ${r.stdout}`);
+  return ids[0];
+}
+
 export function openSocket(url, { origin, tlsCa } = {}) {
   const ws = new WebSocket(url, { ca: tlsCa, origin, handshakeTimeout: 5000, family: 4 });
   const inbox = [];

@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot, request, run, sleep } from '../deploy/lib.mjs';
-import { openSocket, stackChecks } from './stack-checks.mjs';
+import { containerOf, openSocket, podman, stackChecks } from './stack-checks.mjs';
 
 const env = process.env;
 const PROJECT = env.COMPOSE_PROJECT_NAME;
@@ -31,18 +31,8 @@ function readme(cmd, opts = {}) {
   return run('docker-compose', args, { cwd: repoRoot, env, timeoutMs: 120_000, ...opts });
 }
 
-const podman = (args, timeoutMs = 30_000) => run('podman', args, { timeoutMs });
 
 /** The container of a compose service in this project. */
-async function containerOf(service) {
-  const r = await podman(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`,
-    '--filter', `label=com.docker.compose.service=${service}`]);
-  assert.equal(r.code, 0, r.stderr);
-  const ids = r.stdout.split('\n').filter(Boolean);
-  assert.equal(ids.length, 1, `one container for ${service}: ${r.stdout}`);
-  return ids[0];
-}
-
 async function inspect(id) {
   const r = await podman(['inspect', id]);
   assert.equal(r.code, 0, r.stderr);
@@ -58,7 +48,7 @@ async function waitHealthy(services, timeoutMs) {
   while (Date.now() < deadline) {
     states = {};
     for (const s of services) {
-      const c = await inspect(await containerOf(s));
+      const c = await inspect(await containerOf(PROJECT, s));
       states[s] = `${c.State.Status}/${c.State.Health?.Status ?? c.State.Healthcheck?.Status ?? 'no health check'}`;
     }
     if (Object.values(states).every((v) => v === 'running/healthy')) return states;
@@ -74,8 +64,8 @@ describe(`compose stack ${PROJECT} (parley + nginx, podman)`, () => {
 
   before(async () => {
     await waitHealthy(services, 120_000);
-    parleyId = await containerOf('parley');
-    nginxId = await containerOf('nginx');
+    parleyId = await containerOf(PROJECT, 'parley');
+    nginxId = await containerOf(PROJECT, 'nginx');
   });
 
   test('every service is running and healthy', async () => {
