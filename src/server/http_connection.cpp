@@ -224,8 +224,7 @@ void http_connection::upgrade(http_request&& req) {
   // The WebSocket has its own timeouts; this stream's deadline must not fire.
   stream_.expires_never();
   auto ws = std::make_shared<websocket_connection>(stream_.release_socket(), parts_.ioc,
-                                                  parts_.websocket, parts_.chats,
-                                                  parts_.connections, parts_.stats);
+                                                  parts_.websocket);
   ws->hold(std::move(slot_));
   ws->run(req, client_key_);
 }
