@@ -196,6 +196,9 @@ void http_connection::handle_request() {
 }
 
 void http_connection::upgrade(http_request&& req) {
+  // A refused upgrade is answered and the connection closed: the client
+  // asked to leave HTTP, and a banned or limited address holds nothing.
+  closing_ = true;
   if (!parts_.origins.websocket_allowed(req[http::field::origin], req[http::field::host])) {
     spdlog::warn("refused WebSocket from origin '{}'", std::string(req[http::field::origin]));
     return send(error_response(req, error_code::forbidden, "origin not allowed"));
