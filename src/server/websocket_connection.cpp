@@ -37,9 +37,10 @@ rebind(boost::asio::ip::tcp::socket&& socket, boost::asio::io_context& ioc) {
 
 /// How much one read asks for beyond a partial frame kept from before.
 constexpr std::size_t read_size = 64 * 1024;
-/// Reads of one socket per batch of ready sockets, so that one busy socket
-/// cannot hold the loop (4 MiB at most).
-constexpr std::size_t max_reads_per_batch = 64;
+/// Reads of one socket per batch of ready sockets (256 KiB): one busy socket
+/// cannot hold the loop, and what one batch queues for its partner stays far
+/// below WS_SEND_QUEUE_BYTES' default.
+constexpr std::size_t max_reads_per_batch = 4;
 /// Parts of frames one gather write takes at most (Linux's IOV_MAX is 1024).
 constexpr std::size_t max_write_parts = 256;
 
