@@ -75,10 +75,11 @@ void websocket_loop::remove(int fd) noexcept {
   if (::epoll_ctl(set_.native_handle(), EPOLL_CTL_DEL, fd, &ev) == 0 && registered_ > 0) {
     --registered_;
   }
-  // No socket: no wait pending, so that an idle io_context can finish.
-  if (registered_ == 0 && waiting_) {
+  // No socket: the set is closed (its wait cancelled), so that an idle
+  // io_context can finish and the server holds no descriptor for it.
+  if (registered_ == 0) {
     boost::system::error_code ignored;
-    set_.cancel(ignored);
+    set_.close(ignored);
   }
 }
 
@@ -93,7 +94,8 @@ void websocket_loop::wait_ready() {
                     } else if (ec != boost::asio::error::operation_aborted) {
                       return;
                     }
-                    // Cancelled when the set emptied; it may have filled since.
+                    // Cancelled when the set emptied and closed; a socket added
+                    // since has opened a new one.
                     if (!stopped_ && !waiting_ && registered_ > 0) wait_ready();
                   });
 }

@@ -104,8 +104,8 @@ private:
   std::unique_ptr<char[]> receive_;
   std::size_t receive_size_ = 0;
 
-  /// The sockets' epoll set, watched by Asio as one descriptor; closed
-  /// until the first socket is added.
+  /// The sockets' epoll set, watched by Asio as one descriptor; open while
+  /// at least one socket is in it.
   boost::asio::posix::stream_descriptor set_;
   std::size_t registered_ = 0;
   bool waiting_ = false;
