@@ -10,10 +10,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-bash scripts/setup.sh
-
-step() { printf '\n==== %s ====\n' "$*"; }
+# Each step's wall time is printed at the end, so a slow suite is visible.
+timings=()
+step_name=setup
+step_start=$SECONDS
+suite_start=$SECONDS
+end_step() { timings+=("$(printf '%5d s  %s' $((SECONDS - step_start)) "$step_name")"); }
+step() {
+  end_step
+  step_name=$*
+  step_start=$SECONDS
+  printf '\n==== %s ====\n' "$*"
+}
 failed=()
+
+bash scripts/setup.sh
 
 step "C++ build (asan preset)"
 cmake --preset asan >/dev/null
@@ -51,6 +62,11 @@ bash tests/deploy/run.sh || failed+=("deploy")
 
 step "container tests (podman: images built, the compose stack and the cluster stack run)"
 bash tests/containers/run.sh || failed+=("containers")
+
+end_step
+printf '\n==== time per step ====\n'
+printf '%s\n' "${timings[@]}"
+printf '%5d s  in all\n' $((SECONDS - suite_start))
 
 if ((${#failed[@]} > 0)); then
   printf '\nFAILED suites: %s\n' "${failed[*]}"

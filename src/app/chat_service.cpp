@@ -311,8 +311,9 @@ void chat_service::apply_command(command_entry& e, completion done) {
     } else if (std::holds_alternative<report_command>(e.command.body) ||
                std::holds_alternative<block_command>(e.command.body)) {
       const bool report = std::holds_alternative<report_command>(e.command.body);
-      channel->push({report ? server_messages::reported(p->last_chat_id)
-                            : server_messages::blocked(p->last_chat_id)},
+      const std::string_view chat = p->last ? std::string_view(p->last->chat_id) : std::string_view();
+      channel->push({report ? server_messages::reported(chat)
+                            : server_messages::blocked(chat)},
                     0);
     } else if ((std::holds_alternative<start_command>(e.command.body) ||
                 std::holds_alternative<next_command>(e.command.body)) &&

@@ -78,6 +78,8 @@ json encode_participant(const switchboard_state::saved_participant& s) {
   const auto& p = s.p;
   json events = json::array();
   for (const auto& e : s.events) events.push_back(encode_event(e));
+  static const last_chat none{};
+  const auto& last = p.last ? *p.last : none;
   json out = {{"id", p.id},
               {"u", p.user_id},
               {"tk", p.token_key},
@@ -91,10 +93,10 @@ json encode_participant(const switchboard_state::saved_participant& s) {
               {"pa", p.partner},
               {"c", p.chat_id},
               {"ini", p.initiator},
-              {"lpu", p.last_partner_user_id},
-              {"lpa", p.last_partner_address_key},
-              {"lc", p.last_chat_id},
-              {"le", ticks(p.last_chat_ended)},
+              {"lpu", last.partner_user_id},
+              {"lpa", last.partner_address_key},
+              {"lc", last.chat_id},
+              {"le", ticks(last.ended)},
               {"ev", std::move(events)},
               {"ls", p.last_seq},
               {"ds", p.delivered_seq},
@@ -121,10 +123,12 @@ switchboard_state::saved_participant decode_participant(const json& in) {
   p.partner = in.at("pa").get<participant_id>();
   p.chat_id = in.at("c").get<std::string>();
   p.initiator = in.at("ini").get<bool>();
-  p.last_partner_user_id = in.at("lpu").get<std::string>();
-  p.last_partner_address_key = in.at("lpa").get<std::string>();
-  p.last_chat_id = in.at("lc").get<std::string>();
-  p.last_chat_ended = time_of(in.at("le"));
+  last_chat last{in.at("lpu").get<std::string>(), in.at("lpa").get<std::string>(),
+                 in.at("lc").get<std::string>(), time_of(in.at("le"))};
+  // A participant whose first chat has not ended has no last chat.
+  if (!last.partner_user_id.empty() || !last.chat_id.empty()) {
+    p.last = std::make_shared<const last_chat>(std::move(last));
+  }
   for (const auto& e : in.at("ev")) s.events.push_back(decode_event(e));
   p.last_seq = in.at("ls").get<std::uint64_t>();
   p.delivered_seq = in.at("ds").get<std::uint64_t>();

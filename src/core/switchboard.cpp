@@ -70,12 +70,12 @@ const participant* switchboard::find(participant_id id) const {
 }
 
 participant* switchboard::find_by_token_key(std::string_view token_key) {
-  const auto it = by_token_.find(std::string(token_key));
+  const auto it = by_token_.find(token_key);
   return it == by_token_.end() ? nullptr : find(it->second);
 }
 
 const participant* switchboard::find_by_token_key(std::string_view token_key) const {
-  const auto it = by_token_.find(std::string(token_key));
+  const auto it = by_token_.find(token_key);
   return it == by_token_.end() ? nullptr : find(it->second);
 }
 
@@ -170,17 +170,18 @@ void switchboard::detach(participant& p) {
 std::variant<switchboard::stranger, failure> switchboard::block(participant& p) {
   if (p.status == participant_status::matched) {
     leave_chat(p, leave_reason::left);
-  } else if (p.last_partner_user_id.empty() ||
-             clock_.now() - p.last_chat_ended >= limits_.report_grace) {
+  } else if (!p.last || p.last->partner_user_id.empty() ||
+             clock_.now() - p.last->ended >= limits_.report_grace) {
     return failure{error_code::not_matched, "there is no stranger to report or block"};
   }
   // User ids and address keys have different lengths: one table holds both.
   const auto until = clock_.now() + limits_.block_exclusion;
-  exclusions_.add(p.user_id, p.last_partner_user_id, until);
-  if (!p.address_key.empty() && !p.last_partner_address_key.empty()) {
-    exclusions_.add(p.address_key, p.last_partner_address_key, until);
+  const auto& last = *p.last;
+  exclusions_.add(p.user_id, last.partner_user_id, until);
+  if (!p.address_key.empty() && !last.partner_address_key.empty()) {
+    exclusions_.add(p.address_key, last.partner_address_key, until);
   }
-  return stranger{p.last_partner_user_id, p.last_partner_address_key, p.last_chat_id};
+  return stranger{last.partner_user_id, last.partner_address_key, last.chat_id};
 }
 
 bool switchboard::kept_apart(const participant& a, const participant& b) const {
@@ -312,10 +313,8 @@ void switchboard::leave_chat(participant& p, leave_reason reason) {
     // Both remember the other for a report, and are not paired again at once.
     const auto now = clock_.now();
     for (auto [self, other] : {std::pair{&p, partner}, std::pair{partner, &p}}) {
-      self->last_partner_user_id = other->user_id;
-      self->last_partner_address_key = other->address_key;
-      self->last_chat_id = self->chat_id;
-      self->last_chat_ended = now;
+      self->last = std::make_shared<const last_chat>(
+          last_chat{other->user_id, other->address_key, self->chat_id, now});
     }
     if (limits_.rematch_cooldown.count() > 0) {
       exclusions_.add(p.user_id, partner->user_id, now + limits_.rematch_cooldown);

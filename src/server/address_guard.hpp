@@ -17,7 +17,9 @@ class address_guard;
 class address_slot {
 public:
   address_slot() = default;
-  address_slot(address_guard& guard, std::string key) : guard_(&guard), key_(std::move(key)) {}
+  /// `entry`: the address's count in the guard; null when there is no cap.
+  address_slot(address_guard& guard, std::pair<const std::string, std::size_t>* entry)
+      : guard_(&guard), entry_(entry) {}
   address_slot(address_slot&& other) noexcept;
   address_slot& operator=(address_slot&& other) noexcept;
   address_slot(const address_slot&) = delete;
@@ -30,7 +32,9 @@ private:
   void reset() noexcept;
 
   address_guard* guard_ = nullptr;
-  std::string key_;
+  /// The count's map entry (stable: an unordered_map's nodes never move),
+  /// so that a connection keeps no copy of its address key.
+  std::pair<const std::string, std::size_t>* entry_ = nullptr;
 };
 
 /** What one client address may take from this instance: open connections
@@ -54,7 +58,7 @@ public:
 
 private:
   friend class address_slot;
-  void release(const std::string& key) noexcept;
+  void release(std::pair<const std::string, std::size_t>* entry) noexcept;
 
   std::size_t per_address_;
   std::unordered_map<std::string, std::size_t> open_;

@@ -196,6 +196,9 @@ void http_connection::handle_request() {
 }
 
 void http_connection::upgrade(http_request&& req) {
+  // A refused upgrade is answered and the connection closed: the client
+  // asked to leave HTTP, and a banned or limited address holds nothing.
+  closing_ = true;
   if (!parts_.origins.websocket_allowed(req[http::field::origin], req[http::field::host])) {
     spdlog::warn("refused WebSocket from origin '{}'", std::string(req[http::field::origin]));
     return send(error_response(req, error_code::forbidden, "origin not allowed"));
@@ -224,8 +227,7 @@ void http_connection::upgrade(http_request&& req) {
   // The WebSocket has its own timeouts; this stream's deadline must not fire.
   stream_.expires_never();
   auto ws = std::make_shared<websocket_connection>(stream_.release_socket(), parts_.ioc,
-                                                  parts_.websocket, parts_.chats,
-                                                  parts_.connections, parts_.stats);
+                                                  parts_.websocket);
   ws->hold(std::move(slot_));
   ws->run(req, client_key_);
 }

@@ -52,7 +52,7 @@ public:
   struct parts {
     boost::asio::io_context& ioc;
     const http_settings& settings;
-    const websocket_settings& websocket;
+    const websocket_parts& websocket;
     rest_router& api;
     const static_files& files;
     const origin_policy& origins;

@@ -137,7 +137,7 @@ struct server::impl {
   bool cluster() const { return !cfg.redis_url.empty(); }
 
   http_connection::parts connection_parts() {
-    return {ioc, http, websocket, api, files, origins, chats, hashes, connections, stats, guard, admin};
+    return {ioc, http, websocket_shared, api, files, origins, chats, hashes, connections, stats, guard, admin};
   }
 
   void start_timers() {
@@ -225,6 +225,8 @@ struct server::impl {
   address_guard guard{cfg.abuse};
   const http_settings http;
   const websocket_settings websocket;
+  /// What every WebSocket refers to (one reference each, not four).
+  const websocket_parts websocket_shared{websocket, chats, connections, stats};
   admin_router admin;
 
   net::io_context ioc;

@@ -1,7 +1,11 @@
 #include "websocket_connection.hpp"
 
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -33,9 +37,10 @@ rebind(boost::asio::ip::tcp::socket&& socket, boost::asio::io_context& ioc) {
 
 /// How much one read asks for beyond a partial frame kept from before.
 constexpr std::size_t read_size = 64 * 1024;
-/// The receive buffer of a socket in use: most reads carry a few signals.
-/// When more is waiting, the next receive takes it at once.
-constexpr std::size_t active_buffer_size = 4 * 1024;
+/// Reads of one socket per batch of ready sockets (256 KiB): one busy socket
+/// cannot hold the loop, and what one batch queues for its partner stays far
+/// below WS_SEND_QUEUE_BYTES' default.
+constexpr std::size_t max_reads_per_batch = 4;
 /// Parts of frames one gather write takes at most (Linux's IOV_MAX is 1024).
 constexpr std::size_t max_write_parts = 256;
 
@@ -64,140 +69,112 @@ bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK; }
 
 websocket_connection::websocket_connection(boost::asio::ip::tcp::socket&& socket,
                                            boost::asio::io_context& ioc,
-                                           const websocket_settings& settings, chat_service& chats,
-                                           connection_tracker& connections, metrics& stats)
-    : socket_(ioc.get_executor()),
-      handshake_(std::make_unique<websocket::stream<socket_type>>(rebind(std::move(socket), ioc))),
+                                           const websocket_parts& parts)
+    : handshake_(std::make_unique<websocket::stream<socket_type>>(rebind(std::move(socket), ioc))),
       loop_(boost::asio::use_service<websocket_loop>(ioc)),
-      settings_(settings),
-      chats_(chats),
-      connections_(connections),
-      stats_(stats) {
-  connections_.opened();
+      parts_(parts) {
+  parts_.connections.opened();
+}
+
+websocket_connection::rare_state& websocket_connection::rare() {
+  if (!rare_) rare_ = std::make_unique<rare_state>();
+  return *rare_;
 }
 
 websocket_connection::~websocket_connection() {
   if (websocket_loop_hook::is_linked()) loop_.unwatch(*this);
-  connections_.closed();
-  if (accepted_) {
-    connections_.websocket_closed();
-    connections_.remove(this);
+  if (fd_ >= 0) {
+    loop_.remove(fd_);
+    ::close(fd_);
   }
+  parts_.connections.closed();
+  if (accepted_) parts_.connections.websocket_closed();
   // Gone without its read loop seeing why: a drop.
-  if (participant_ != 0) chats_.close(participant_, *this, channel_end::dropped);
+  if (participant_ != 0) parts_.chats.close(participant_, *this, channel_end::dropped);
 }
 
 void websocket_connection::run(const http_request& req, std::string client_key) {
-  client_key_ = std::move(client_key);
   // Beast does the handshake, with the request deadline; no idle timeout or
   // pings: the connection does those itself once upgraded.
   websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = settings_.handshake_timeout;
+  timeouts.handshake_timeout = parts_.settings.handshake_timeout;
   timeouts.idle_timeout = websocket::stream_base::none();
   timeouts.keep_alive_pings = false;
   handshake_->set_option(timeouts);
   handshake_->set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
     res.set(http::field::server, "parley");
   }));
-  handshake_->async_accept(req, beast::bind_front_handler(&websocket_connection::on_accept,
-                                                          shared_from_this()));
+  // The address key rides in the handler: the connection keeps no copy.
+  handshake_->async_accept(req, [self = shared_from_this(), key = std::move(client_key)](
+                                    beast::error_code ec) mutable {
+    self->on_accept(ec, std::move(key));
+  });
 }
 
-void websocket_connection::on_accept(beast::error_code ec) {
+void websocket_connection::on_accept(beast::error_code ec, std::string client_key) {
   if (ec || !handshake_) {
     spdlog::debug("WebSocket handshake failed: {}", ec.message());
     return;
   }
-  // From here on the bare socket: the stream's state (2.5 KB) is freed.
-  socket_ = std::move(handshake_->next_layer());
-  handshake_.reset();
+  // From here on the bare descriptor: the stream's state (2.5 KB) and Asio's
+  // per-socket state are freed; the socket waits in the loop's epoll set.
   boost::system::error_code ignored;
-  socket_.native_non_blocking(true, ignored);
+  fd_ = handshake_->next_layer().release(ignored);
+  handshake_.reset();
+  if (fd_ < 0) return;
+  const int flags = ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK) != 0 || !loop_.add(*this, fd_)) {
+    ::close(fd_);
+    fd_ = -1;
+    return;
+  }
+  self_ = shared_from_this();
 
-  stats_.count_websocket_opened();
+  parts_.stats.count_websocket_opened();
   accepted_ = true;
-  connections_.websocket_opened();
-  connections_.add(shared_from_this());
-  loop_.watch(*this, settings_.ping_interval / 2);
-  loop_.set_coalesce_delay(settings_.coalesce_delay);
-  participant_ = chats_.open(*this, std::move(client_key_));
-  wait_readable();
+  parts_.connections.websocket_opened();
+  loop_.track(parts_.connections);
+  loop_.watch(*this, parts_.settings.ping_interval / 2);
+  loop_.set_coalesce_delay(parts_.settings.coalesce_delay);
+  participant_ = parts_.chats.open(*this, std::move(client_key));
 }
 
 // ---- reading ----
 
-void websocket_connection::wait_readable() {
-  // Idle: wait for readability holding no buffer.
-  socket_.async_wait(socket_type::wait_read,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       if (self->ended_) return;
-                       if (ec) return self->end(channel_end::dropped);
-                       self->read_now();
-                     });
-}
-
-void websocket_connection::read_now() {
+void websocket_connection::on_ready(std::uint32_t events) {
   if (ended_) return;
-  const std::size_t kept = partial_ ? partial_->size() : 0;
-  char* buffer = loop_.receive_buffer(kept + read_size);
-  const std::size_t room = loop_.receive_buffer_size() - kept;
-  const auto n = ::recv(socket_.native_handle(), buffer + kept, room, 0);
-  if (n < 0) {
-    if (would_block(errno)) return wait_readable();
-    if (errno == EINTR) return read_now();
-    return end(channel_end::dropped);
+  if (write_blocked_ && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0) {
+    write_blocked_ = false;
+    flush();
+    if (ended_) return;
   }
-  if (n == 0) return end(channel_end::dropped);  // the peer closed TCP
-  if (kept != 0) {
-    std::memcpy(buffer, partial_->data(), kept);
-    partial_.reset();
-  }
-  if (!take(buffer, kept + static_cast<std::size_t>(n))) return;
-  if (static_cast<std::size_t>(n) == room) {
-    // Maybe more: read again after the other ready handlers (the socket is
-    // edge-triggered, so waiting now could wait for ever).
-    boost::asio::post(socket_.get_executor(),
-                      [self = shared_from_this()] { self->read_now(); });
-  } else {
-    receive();
-  }
+  if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) != 0) read_ready();
 }
 
-void websocket_connection::receive() {
-  // Active: a receive kept pending on a small buffer of its own, which the
-  // reactor fills as data arrives (no re-arming system call per read, unlike
-  // a readiness wait); released when the socket falls silent.
-  if (!active_buffer_) active_buffer_ = std::make_unique_for_overwrite<char[]>(active_buffer_size);
-  socket_.async_receive(boost::asio::buffer(active_buffer_.get(), active_buffer_size),
-                        [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-                          self->on_receive(ec, n);
-                        });
-}
-
-void websocket_connection::on_receive(boost::system::error_code ec, std::size_t n) {
-  if (ended_) return;
-  if (ec == boost::asio::error::operation_aborted && going_idle_) {
-    going_idle_ = false;
-    active_buffer_.reset();
-    return wait_readable();
+void websocket_connection::read_ready() {
+  for (std::size_t reads = 0; reads < max_reads_per_batch; ++reads) {
+    if (ended_) return;
+    const std::size_t kept = partial_ ? partial_->size() : 0;
+    char* buffer = loop_.receive_buffer(kept + read_size);
+    const std::size_t room = loop_.receive_buffer_size() - kept;
+    const auto n = ::recv(fd_, buffer + kept, room, 0);
+    if (n < 0) {
+      if (would_block(errno)) return;
+      if (errno == EINTR) continue;
+      return end(channel_end::dropped);
+    }
+    if (n == 0) return end(channel_end::dropped);  // the peer closed TCP
+    if (kept != 0) {
+      std::memcpy(buffer, partial_->data(), kept);
+      partial_.reset();
+    }
+    if (!take(buffer, kept + static_cast<std::size_t>(n))) return;
+    // Less than asked for: the socket is empty, and bytes that arrive from
+    // now on raise a new edge.
+    if (static_cast<std::size_t>(n) < room) return;
   }
-  going_idle_ = false;
-  if (ec) return end(channel_end::dropped);  // EOF or a broken connection
-  if (!partial_) {
-    // The usual case: whole frames, parsed in place.
-    if (!take(active_buffer_.get(), n)) return;
-    return receive();
-  }
-  // A partial frame to join: continue in the loop's buffer. A full buffer
-  // means more may be waiting: the next receive gets it at once (its first
-  // attempt is made immediately, as the last one did not empty the socket).
-  const std::size_t kept = partial_ ? partial_->size() : 0;
-  char* buffer = loop_.receive_buffer(kept + read_size);
-  if (kept != 0) std::memcpy(buffer, partial_->data(), kept);
-  partial_.reset();
-  std::memcpy(buffer + kept, active_buffer_.get(), n);
-  if (!take(buffer, kept + n)) return;
-  receive();
+  // Its share of this batch is used; the rest waits for the next one.
+  loop_.read_again(shared_from_this());
 }
 
 bool websocket_connection::take(char* data, std::size_t size) {
@@ -213,7 +190,8 @@ std::size_t websocket_connection::handle_frames(char* data, std::size_t size) {
   std::size_t at = 0;
   while (!ended_ && !close_received_ && !failed_) {
     frame::client_frame f;
-    const auto limit = settings_.max_frame_bytes - (fragments_ ? fragments_->size() : 0);
+    const auto limit =
+        parts_.settings.max_frame_bytes - (rare_ && rare_->fragmented ? rare_->fragments.size() : 0);
     switch (frame::parse(data + at, size - at, limit, f)) {
       case frame::parse_status::incomplete:
         return at;
@@ -245,18 +223,25 @@ void websocket_connection::handle_frame(const frame::client_frame& f, char* payl
     case opcode::close:
       return handle_close_frame(bytes);
     case opcode::continuation:
-      if (!fragments_) return fail(close_protocol_error, "continuation without a message");
-      fragments_->append(bytes);
+      if (!rare_ || !rare_->fragmented) {
+        return fail(close_protocol_error, "continuation without a message");
+      }
+      rare_->fragments.append(bytes);
       if (f.fin) {
-        const auto message = std::move(fragments_);
-        handle_message(fragments_op_, *message);
+        const auto message = std::move(rare_->fragments);
+        rare_->fragments = {};
+        rare_->fragmented = false;
+        handle_message(fragments_op_, message);
       }
       return;
     case opcode::text:
     case opcode::binary:
-      if (fragments_) return fail(close_protocol_error, "a new message inside a fragmented one");
+      if (rare_ && rare_->fragmented) {
+        return fail(close_protocol_error, "a new message inside a fragmented one");
+      }
       if (f.fin) return handle_message(f.op, bytes);
-      fragments_ = std::make_unique<std::string>(bytes);
+      rare().fragments.assign(bytes);
+      rare_->fragmented = true;
       fragments_op_ = f.op;
       return;
   }
@@ -271,10 +256,10 @@ void websocket_connection::handle_message(opcode op, std::string_view payload) {
   if (!valid_utf8(payload)) return fail(close_bad_payload, "text is not UTF-8");
   if (participant_ == 0) return;
   // Decoded in place, in the loop's buffer, without copying the frame.
-  auto decoded = decode_frame(payload, chats_.limits());
+  auto decoded = decode_frame(payload, parts_.chats.limits());
   if (auto* f = std::get_if<failure>(&decoded)) return refuse(*f);
   const auto caller = participant_;
-  const auto holder = chats_.handle(caller, *this, std::move(std::get<client_command>(decoded)));
+  const auto holder = parts_.chats.handle(caller, *this, std::move(std::get<client_command>(decoded)));
   // Unless the service released this channel meanwhile (a full queue).
   if (participant_ == caller) participant_ = holder;
 }
@@ -294,7 +279,7 @@ void websocket_connection::handle_close_frame(std::string_view payload) {
   if (participant_ != 0) {
     const auto who = participant_;
     participant_ = 0;
-    chats_.close(who, *this, channel_end::closed);
+    parts_.chats.close(who, *this, channel_end::closed);
   }
   if (close_sent_) return end(channel_end::closed);
   if (!close_queued_) {
@@ -310,7 +295,7 @@ void websocket_connection::refuse(const failure& f) {
   // A client that floods us with bad frames and reads nothing fills its
   // queue: the service must hear of it, as it would from its own push.
   if (!push({server_messages::error(f)}, 0) && who != 0) {
-    chats_.close(who, *this, channel_end::broke_protocol);
+    parts_.chats.close(who, *this, channel_end::broke_protocol);
   }
 }
 
@@ -318,11 +303,14 @@ void websocket_connection::fail(std::uint16_t code, std::string_view reason) {
   spdlog::debug("WebSocket protocol error: {}", reason);
   failed_ = true;
   partial_.reset();
-  fragments_.reset();
+  if (rare_) {
+    rare_->fragments = {};
+    rare_->fragmented = false;
+  }
   if (participant_ != 0) {
     const auto who = participant_;
     participant_ = 0;
-    chats_.close(who, *this,
+    parts_.chats.close(who, *this,
                  code == close_too_big ? channel_end::broke_protocol : channel_end::dropped);
   }
   if (close_queued_) {
@@ -338,16 +326,16 @@ void websocket_connection::fail(std::uint16_t code, std::string_view reason) {
 bool websocket_connection::push(encoded_message message, std::uint64_t seq) {
   // Closing: the frame is dropped, but that is no reason to end anyone.
   if (close_queued_ || ended_ || !accepted_) return true;
-  if (queued_bytes_ + message.size() > settings_.send_queue_bytes) {
+  if (queued_bytes_ + message.size() > parts_.settings.send_queue_bytes) {
     // The client does not read fast enough: it would hold ever more memory.
-    stats_.count_websocket_closed_slow();
+    parts_.stats.count_websocket_closed_slow();
     spdlog::warn("websocket send queue over WS_SEND_QUEUE_BYTES; closing it");
     participant_ = 0;
     drop_unsent();
     close_after_queue(close_policy_error, "send queue overflow");
     return false;
   }
-  queued_bytes_ += message.size();
+  queued_bytes_ += static_cast<std::uint32_t>(message.size());
   const frame::server_header header(opcode::text, message.size());
   queue_.push_back({std::move(message), seq, header});
   schedule_flush();
@@ -398,12 +386,12 @@ std::size_t websocket_connection::flush() {
     msghdr msg{};
     msg.msg_iov = parts.data();
     msg.msg_iovlen = count;
-    const auto n = ::sendmsg(socket_.native_handle(), &msg, MSG_NOSIGNAL);
+    const auto n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (would_block(errno)) break;
       // The peer is gone; the read side would see it too.
-      if (delivered != 0 && participant_ != 0) chats_.written(participant_, delivered);
+      if (delivered != 0 && participant_ != 0) parts_.chats.written(participant_, delivered);
       end(channel_end::dropped);
       return frames;
     }
@@ -414,37 +402,31 @@ std::size_t websocket_connection::flush() {
       auto& done = queue_.front();
       left -= done.size();
       const auto op = static_cast<opcode>(done.header.bytes[0] & 0x0F);
-      if (op == opcode::text) queued_bytes_ -= done.message.size();
+      if (op == opcode::text) queued_bytes_ -= static_cast<std::uint32_t>(done.message.size());
       if (op == opcode::close) close_sent_ = true;
       delivered = std::max(delivered, done.seq);
       ++frames;
       queue_.pop_front();
     }
-    front_written_ = left;
+    front_written_ = static_cast<std::uint32_t>(left);
     if (static_cast<std::size_t>(n) < total) break;  // the socket's buffer is full
   }
-  if (delivered != 0 && participant_ != 0) chats_.written(participant_, delivered);
+  if (delivered != 0 && participant_ != 0) parts_.chats.written(participant_, delivered);
   if (!queue_.empty()) {
-    wait_writable();
+    // The socket's edge-triggered EPOLLOUT says when it takes more.
+    write_blocked_ = true;
   } else if (close_sent_ && close_received_) {
     end(channel_end::closed);
   } else if (close_sent_ && failed_) {
     // Half-close and read until the peer's EOF: closing with its bytes
     // unread would reset the connection, and the close frame with it.
-    boost::system::error_code ignored;
-    socket_.shutdown(socket_type::shutdown_send, ignored);
+    ::shutdown(fd_, SHUT_WR);
+  } else if (!heard_ && queue_.capacity() > 0) {
+    // A socket not heard from this tick gives the queue's storage back; one
+    // in use keeps it, so that its frames do not allocate.
+    boost::container::devector<outgoing>().swap(queue_);
   }
   return frames;
-}
-
-void websocket_connection::wait_writable() {
-  write_blocked_ = true;
-  socket_.async_wait(socket_type::wait_write,
-                     [self = shared_from_this()](boost::system::error_code ec) {
-                       self->write_blocked_ = false;
-                       if (ec || self->ended_) return;
-                       self->flush();
-                     });
 }
 
 void websocket_connection::drop_unsent() {
@@ -453,7 +435,7 @@ void websocket_connection::drop_unsent() {
   while (queue_.size() > keep) {
     const auto& last = queue_.back();
     if (static_cast<opcode>(last.header.bytes[0] & 0x0F) == opcode::text) {
-      queued_bytes_ -= last.message.size();
+      queued_bytes_ -= static_cast<std::uint32_t>(last.message.size());
     }
     queue_.pop_back();
   }
@@ -480,10 +462,11 @@ void websocket_connection::close_after_queue(std::uint16_t code, std::string_vie
 
 void websocket_connection::arm_close_deadline() {
   // A peer that never reads or never answers would hold the close for ever.
-  if (close_deadline_) return;
-  close_deadline_ = std::make_unique<boost::asio::steady_timer>(socket_.get_executor());
-  close_deadline_->expires_after(settings_.send_timeout);
-  close_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+  auto& deadline = rare().close_deadline;
+  if (deadline) return;
+  deadline = std::make_unique<boost::asio::steady_timer>(loop_.context());
+  deadline->expires_after(parts_.settings.send_timeout);
+  deadline->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->end(channel_end::dropped);
   });
 }
@@ -494,35 +477,37 @@ void websocket_connection::end(channel_end how) {
   if (participant_ != 0) {
     const auto who = participant_;
     participant_ = 0;
-    chats_.close(who, *this, close_received_ ? channel_end::closed : how);
+    parts_.chats.close(who, *this, close_received_ ? channel_end::closed : how);
   }
-  boost::system::error_code ignored;
-  socket_.shutdown(socket_type::shutdown_both, ignored);
-  socket_.close(ignored);
-  if (close_deadline_) close_deadline_->cancel();
+  close_socket(true);
+  if (rare_ && rare_->close_deadline) rare_->close_deadline->cancel();
   queue_.clear();
   queued_bytes_ = 0;
   partial_.reset();
-  fragments_.reset();
+  if (rare_) {
+    rare_->fragments = {};
+    rare_->fragmented = false;
+  }
 }
 
 // ---- keepalive and closing on the service's behalf ----
 
 void websocket_connection::keepalive_tick() {
   if (ended_ || !accepted_) return;
+  // Belt and braces: a write waiting for room retries once a tick, should
+  // an edge ever be missed.
+  if (write_blocked_) {
+    write_blocked_ = false;
+    flush();
+    if (ended_) return;
+  }
   if (heard_) {
     heard_ = false;
     silent_ticks_ = 0;
     return;
   }
   ++silent_ticks_;
-  if (active_buffer_ && !going_idle_ && !write_blocked_) {
-    // Silent for a tick: give the buffer back and wait for readability
-    // (cancel only touches the pending receive here).
-    going_idle_ = true;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-  }
+  if (queue_.empty() && queue_.capacity() > 0) boost::container::devector<outgoing>().swap(queue_);
   // Ticks are half an interval: the third silent one is at least one
   // interval of silence, the fifth at least two.
   if (silent_ticks_ == 3 && !close_queued_) queue_control(opcode::ping, {});
@@ -549,6 +534,25 @@ void websocket_connection::release(channel_release why) {
   } else {
     close_after_queue(close_normal, "session ended");
   }
+}
+
+void websocket_connection::close_socket(bool shut_down) noexcept {
+  if (fd_ < 0) return;
+  loop_.remove(fd_);
+  if (shut_down) ::shutdown(fd_, SHUT_RDWR);
+  ::close(fd_);
+  fd_ = -1;
+  // Let go of itself once the caller is done with it.
+  if (self_) boost::asio::post(loop_.context(), [keep = std::move(self_)] {});
+}
+
+void websocket_connection::abandon() noexcept {
+  ended_ = true;
+  if (fd_ >= 0) {
+    ::close(fd_);  // the loop's set is being closed: no removal needed
+    fd_ = -1;
+  }
+  self_.reset();  // the loop holds a reference while calling this
 }
 
 void websocket_connection::shutdown() { close_after_queue(close_going_away, "server shutting down"); }

@@ -33,11 +33,20 @@ struct websocket_settings {
   std::chrono::microseconds coalesce_delay{0};
 };
 
+/// What the WebSockets of one server share, owned by the server.
+struct websocket_parts {
+  const websocket_settings& settings;
+  chat_service& chats;
+  connection_tracker& connections;
+  metrics& stats;
+};
+
 /** One WebSocket on /ws: a participant's real-time channel.
 
     Beast performs the upgrade; from then on the connection speaks RFC 6455
     itself on the bare socket, so that it can be cheap:
-    - reads go into its loop's shared receive buffer (websocket_loop), and
+    - its socket waits in its loop's epoll set (websocket_loop), not in
+      Asio's reactor; reads go into the loop's shared receive buffer, and
       every complete frame is parsed in place; only a partial frame is kept;
     - what the service pushes is queued, with ping, pong and close frames in
       the same queue (so in order), and written by the loop's flush once per
@@ -49,12 +58,10 @@ struct websocket_settings {
 */
 class websocket_connection final : public std::enable_shared_from_this<websocket_connection>,
                                    public participant_channel,
-                                   public stoppable,
                                    public websocket_loop_hook {
 public:
   websocket_connection(boost::asio::ip::tcp::socket&& socket, boost::asio::io_context& ioc,
-                       const websocket_settings& settings, chat_service& chats,
-                       connection_tracker& connections, metrics& stats);
+                       const websocket_parts& parts);
   ~websocket_connection();
   websocket_connection(const websocket_connection&) = delete;
   websocket_connection& operator=(const websocket_connection&) = delete;
@@ -68,15 +75,24 @@ public:
   // participant_channel
   bool push(encoded_message message, std::uint64_t seq) override;
   void release(channel_release why) override;
-  // stoppable: close with 1001 after what is queued.
-  void shutdown() override;
+  /// Server shutdown: close with 1001 after what is queued.
+  void shutdown();
 
   // Called by websocket_loop.
+  /// The socket became readable and/or writable (epoll `events`).
+  void on_ready(std::uint32_t events);
   /// Writes every queued frame it can with one system call; how many
   /// frames it completed.
   std::size_t flush();
   /// One keepalive tick (half a ping interval).
   void keepalive_tick();
+  /// The loop is going away: the connection closes its socket and lets go
+  /// of itself.
+  void abandon() noexcept;
+  /// Whether `tracker` counts this connection (a server's shutdown).
+  bool counted_by(const connection_tracker& tracker) const noexcept {
+    return &parts_.connections == &tracker;
+  }
 
 private:
   // A socket bound to the io_context's own executor: the concrete executor
@@ -85,11 +101,9 @@ private:
       boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
   using opcode = websocket_frame::opcode;
 
-  void on_accept(boost::beast::error_code ec);
-  void wait_readable();
-  void read_now();
-  void receive();
-  void on_receive(boost::system::error_code ec, std::size_t n);
+  void on_accept(boost::beast::error_code ec, std::string client_key);
+  /// Reads until the socket is empty (or its share of this batch is used).
+  void read_ready();
   /// Handles the frames in [data, data+size) and keeps a partial one;
   /// false when reading is over.
   bool take(char* data, std::size_t size);
@@ -107,7 +121,6 @@ private:
   /// Queues one frame (not counted against the send queue bound).
   void queue_control(opcode op, std::string payload);
   void schedule_flush();
-  void wait_writable();
   /// Sends a close frame after what is queued; ends the connection if the
   /// peer has not answered it within the send timeout.
   void close_after_queue(std::uint16_t code, std::string_view reason);
@@ -117,22 +130,26 @@ private:
   /// The connection is over: tells the service (unless already done) and
   /// closes the socket.
   void end(channel_end how);
+  /// Closes the descriptor; the connection lets go of itself afterwards.
+  void close_socket(bool shut_down) noexcept;
 
-  socket_type socket_;
   /// Only during the upgrade.
   std::unique_ptr<boost::beast::websocket::stream<socket_type>> handshake_;
   websocket_loop& loop_;
-  const websocket_settings& settings_;
-  chat_service& chats_;
-  connection_tracker& connections_;
-  metrics& stats_;
+  const websocket_parts& parts_;
 
-  /// While the socket is in use: what its pending receive fills.
-  std::unique_ptr<char[]> active_buffer_;
   /// Bytes of a frame not yet complete; null (nothing held) between frames.
   std::unique_ptr<std::string> partial_;
-  /// A fragmented message being put together; null when none.
-  std::unique_ptr<std::string> fragments_;
+  /// What few sockets need, allocated when one does.
+  struct rare_state {
+    /// A fragmented message being put together.
+    std::string fragments;
+    bool fragmented = false;
+    /// While closing.
+    std::unique_ptr<boost::asio::steady_timer> close_deadline;
+  };
+  std::unique_ptr<rare_state> rare_;
+  rare_state& rare();
 
   struct outgoing {
     encoded_message message;
@@ -141,15 +158,15 @@ private:
     std::size_t size() const noexcept { return header.size + message.size(); }
   };
   boost::container::devector<outgoing> queue_;  // allocates nothing while empty
-  std::size_t queued_bytes_ = 0;   ///< of messages from the service (the bound)
-  std::size_t front_written_ = 0;  ///< bytes of the front frame already sent
-
-  /// Only while closing.
-  std::unique_ptr<boost::asio::steady_timer> close_deadline_;
+  std::uint32_t queued_bytes_ = 0;   ///< of messages from the service (the bound; < 4 GiB)
+  std::uint32_t front_written_ = 0;  ///< bytes of the front frame already sent
 
   participant_id participant_ = 0;  ///< 0: none (not yet, or released)
-  std::string client_key_;          ///< until the service takes it at open
   address_slot slot_;               ///< MAX_CONNECTIONS_PER_ADDRESS
+  /// While its socket is in the loop's set: the connection owns itself (no
+  /// Asio operation does).
+  std::shared_ptr<websocket_connection> self_;
+  int fd_ = -1;  ///< the upgraded socket's descriptor
 
   opcode fragments_op_ = opcode::text;
   std::uint8_t silent_ticks_ = 0;  ///< keepalive ticks without a byte from the peer
@@ -157,7 +174,6 @@ private:
   bool accepted_ = false;          ///< the handshake succeeded
   bool flush_scheduled_ = false;
   bool write_blocked_ = false;     ///< waiting for the socket to take more
-  bool going_idle_ = false;        ///< the receive was cancelled to free its buffer
   bool close_queued_ = false;      ///< no more frames are queued after the close
   bool close_sent_ = false;
   bool close_received_ = false;

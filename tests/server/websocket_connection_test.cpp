@@ -11,6 +11,8 @@
 #include <future>
 #include <memory>
 #include <set>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "test_client.hpp"
@@ -665,6 +667,41 @@ TEST(WebSocketFraming, ManyMessagesQueuedInOneLoopIterationArriveIntactAndInOrde
   EXPECT_TRUE(a.ended());
   const auto left = b.read_type("partner_left");
   EXPECT_EQ(left["reason"], "left");
+}
+
+TEST(WebSocketFraming, ABurstOfMegabytesOnOneSocketIsRelayedInFullAndInOrder) {
+  // More than one socket's share of a batch of ready sockets (the loop reads
+  // a few reads' worth per socket per batch, then comes back to it): the
+  // rest must not wait for a new edge that never comes.
+  auto cfg = test_config();
+  cfg.chat.max_signal_bytes = 60'000;
+  cfg.ws_send_queue_bytes = 16u << 20;  // the queue bound is not what this tests
+  test_server server(cfg);
+  raw_ws a(server.port()), b(server.port());
+  ASSERT_EQ(a.read_type("hello")["type"], "hello");
+  ASSERT_EQ(b.read_type("hello")["type"], "hello");
+  a.write(raw_ws::text({{"type", "start"}, {"chat_type", "video"}}));
+  ASSERT_EQ(a.read_type("waiting")["type"], "waiting");
+  b.write(raw_ws::text({{"type", "start"}, {"chat_type", "video"}}));
+  ASSERT_EQ(a.read_type("matched")["type"], "matched");
+  ASSERT_EQ(b.read_type("matched")["type"], "matched");
+
+  constexpr int count = 80;  // about 4 MiB
+  std::string burst;
+  for (int i = 0; i < count; ++i) {
+    json data = {{"i", i}, {"pad", std::string(50'000, static_cast<char>('a' + i % 26))}};
+    burst += raw_ws::text({{"type", "signal"}, {"data", data}});
+  }
+  std::thread writer([&] { a.write(burst); });
+  for (int i = 0; i < count; ++i) {
+    const auto f = b.read();
+    ASSERT_EQ(f.opcode, 0x1) << "frame " << i;
+    const auto j = f.body();
+    ASSERT_EQ(j["type"], "signal") << f.payload.substr(0, 200);
+    ASSERT_EQ(j["data"]["i"], i) << "in order";
+    ASSERT_EQ(j["data"]["pad"].get<std::string>().size(), 50'000u);
+  }
+  writer.join();
 }
 
 TEST(WebSocketFraming, FramesSplitAcrossWritesAndFragmentedMessagesAreReassembled) {

@@ -153,7 +153,8 @@ private:
   outbox outbox_;
 
   std::unordered_map<participant_id, std::unique_ptr<participant>> participants_;
-  std::unordered_map<std::string, participant_id> by_token_;  ///< by token key
+  /// By token key; the key views the participant's own `token_key`.
+  std::unordered_map<std::string_view, participant_id> by_token_;
   std::array<waiting_queue, 2> queues_;
   pair_exclusions exclusions_;
   participant_id next_id_ = 1;
