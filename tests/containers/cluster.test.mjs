@@ -87,7 +87,10 @@ describe(`cluster stack ${PROJECT} (redis + parley + parley-b + nginx, podman)`,
     // was answered): one more than what came through nginx.
     const viaNginx = Object.fromEntries(Object.entries(delta).map(([k, v]) => [k, v - 1]));
     console.log(`# ${n} GET /health through nginx landed: ${JSON.stringify(viaNginx)}`);
-    assert.equal(viaNginx.parley + viaNginx['parley-b'], n, JSON.stringify(delta));
+    // The containers' health checks (parley's own and nginx's, through nginx, every
+    // 15 s each) are counted too when they fall in this window: a few more at most.
+    const total = viaNginx.parley + viaNginx['parley-b'];
+    assert.ok(total >= n && total <= n + 4, `${n} requests sent, ${total} counted: ${JSON.stringify(delta)}`);
     for (const name of Object.keys(instances)) assert.ok(viaNginx[name] >= 1, `no request reached ${name}: ${JSON.stringify(viaNginx)}`);
 
     const sockets = [];

@@ -1,9 +1,11 @@
 #include "wire_log.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdlib>
-#include <fstream>
 #include <mutex>
-#include <optional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -13,14 +15,18 @@ namespace {
 std::mutex mutex;
 
 void write_line(const nlohmann::json& line) {
-  static std::optional<std::ofstream> out = []() -> std::optional<std::ofstream> {
+  // ctest runs test processes in parallel on one file: each line goes out
+  // in ONE write() on an O_APPEND descriptor, so lines never interleave
+  // (a buffered stream splits long lines into several writes).
+  static const int fd = [] {
     const char* path = std::getenv("PARLEY_WIRE_LOG");
-    if (path == nullptr || *path == '\0') return std::nullopt;
-    return std::ofstream(path, std::ios::app);
+    if (path == nullptr || *path == '\0') return -1;
+    return ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   }();
-  if (!out) return;
-  *out << line.dump() << '\n';
-  out->flush();
+  if (fd < 0) return;
+  const std::string text = line.dump() + '\n';
+  // A regular file takes the whole line unless the disk is full.
+  [[maybe_unused]] const auto written = ::write(fd, text.data(), text.size());
 }
 
 /// The message as JSON, or as a string when it is not JSON (the validator
