@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "log_entry_codec.hpp"
@@ -177,11 +178,31 @@ bool redis_sequencer::ready() const {
          !log_->last_read().empty();
 }
 
+std::uint64_t redis_sequencer::unread_own() const noexcept {
+  return last_appended_ > last_read_own_ ? last_appended_ - last_read_own_ : 0;
+}
+
 void redis_sequencer::submit(const log_entry& entry, std::function<void()> refused) {
   if (!ready()) {
     boost::asio::post(ioc_, std::move(refused));
     return;
   }
+  // What users send waits for the reading to catch up; what keeps the
+  // cluster running (ticks, closes, bans) never does.
+  const bool from_user = std::holds_alternative<command_entry>(entry.body) ||
+                         std::holds_alternative<create_entry>(entry.body) ||
+                         std::holds_alternative<resume_entry>(entry.body);
+  if (from_user && unread_own() >= std::max<std::size_t>(settings_.max_entries / 2, 1)) {
+    if (!holding_back_) {
+      holding_back_ = true;
+      spdlog::warn("cluster instance {}: {} of its own entries not read back yet (half the log's "
+                   "length); refusing commands until it catches up",
+                   instance_, unread_own());
+    }
+    boost::asio::post(ioc_, std::move(refused));
+    return;
+  }
+  last_appended_ = std::max(last_appended_, entry.request);
   log_->append(encode_entry(entry), [refused = std::move(refused)](const std::string& id) {
     if (id.empty()) refused();
   });
@@ -197,6 +218,14 @@ void redis_sequencer::on_entry(const redis_log::entry& e) {
   if (!entry) {
     spdlog::warn("skipped log entry {}: not one this version knows", e.id);
     return;
+  }
+  if (entry->origin == instance_ && entry->request != 0) {
+    last_read_own_ = std::max(last_read_own_, entry->request);
+    if (holding_back_ && unread_own() < settings_.max_entries / 4) {
+      holding_back_ = false;
+      spdlog::info("cluster instance {} caught up with its own entries; taking commands again",
+                   instance_);
+    }
   }
   if (loaded_) return apply(e, *entry);
   if (entry->origin != instance_ && std::holds_alternative<tick_entry>(entry->body)) {

@@ -28,6 +28,9 @@ public:
   struct settings {
     redis_url url;
     std::string key = "parley:log";
+    /// The log keeps about this many entries (XADD MAXLEN ~). An instance
+    /// that falls further behind reloads the state from a snapshot, and one
+    /// never has more than half of this of its own commands not read back.
     std::size_t max_entries = 10'000;
     /// The log expires this long after the last instance stopped appending.
     std::chrono::seconds idle_expiry{60};
@@ -49,6 +52,8 @@ public:
   std::uint32_t id_tag() const noexcept { return id_tag_; }
   /// How often this instance fell behind the log and reloaded the state.
   unsigned resyncs() const noexcept { return resyncs_; }
+  /// Its own entries appended and not read back yet (an upper bound).
+  std::uint64_t unread_own() const noexcept;
 
   void submit(const log_entry& entry, std::function<void()> refused) override;
   const std::string& instance() const override { return instance_; }
@@ -93,6 +98,15 @@ private:
   std::vector<std::pair<redis_log::entry, log_entry>> pending_;
   boost::asio::steady_timer wait_;
   unsigned resyncs_ = 0;
+
+  // Backpressure: an instance that appends faster than it reads would fall
+  // behind on its own. Request numbers rise with each submission, so the
+  // distance between the last one appended and the last one read back
+  // bounds what is in between (refused ones count until a later one comes
+  // back; ticks, never refused, come back every 250 ms).
+  std::uint64_t last_appended_ = 0;
+  std::uint64_t last_read_own_ = 0;
+  bool holding_back_ = false;
 };
 
 }  // namespace parley

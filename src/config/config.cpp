@@ -249,6 +249,13 @@ const setting settings[] = {
        c.redis_url = text;
        return std::nullopt;
      }},
+    {"REDIS_LOG_MAX_ENTRIES",
+     "Cluster mode: entries the shared log keeps (1000 or more); an instance that falls further "
+     "behind reloads the state, and none has over half of them of its own commands unread",
+     [](const config& c) { return std::to_string(c.redis_log_max_entries); },
+     [](config& c, std::string_view v) {
+       return set_size(c.redis_log_max_entries, v, 1000, 100'000'000);
+     }},
     {"HASH_SECRET",
      "Key of the keyed hashes kept instead of client addresses and tokens; random at each start "
      "when empty (set the same one on every instance of a cluster), never shown",

@@ -128,6 +128,7 @@ struct server::impl {
     if (!cluster()) return;
     redis_sequencer::settings s;
     s.url = std::get<redis_url>(parse_redis_url(cfg.redis_url));  // validated by the config
+    s.max_entries = cfg.redis_log_max_entries;
     sequencer = std::make_unique<redis_sequencer>(
         ioc, s, cluster_clock, cluster_ids, [this](const log_entry& e) { chats.apply_entry(e); },
         [this](const service_state& state) { chats.restore_state(state); });

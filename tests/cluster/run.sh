@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Cluster tests: a real redis-server and three real parley processes on loopback
 # (cross-instance chat, 500 users at once, an instance SIGKILLed, Redis restarted), and
-# stall.test.mjs: an instance stopped past the log's length (a known failure, marked todo:
-# node reports it as "# TODO" with its assertion, and it does not fail the step).
+# stall.test.mjs: an instance stopped past the log's length (its user's partner's message
+# still arrives, or is replayed on resume).
 #
 #   tests/cluster/run.sh           PARLEY_BIN=/path/to/parley overrides the binary
 #                                  (default: build/release, then build/asan, then build/debug)

@@ -105,6 +105,7 @@ const std::vector<setting_probe>& probes() {
       {"TURN_TTL_S", "3600", [](const config& c) { return c.turn_ttl == 3600s; }},
       {"REDIS_URL", "redis://:probe-pw@127.0.0.1:6390/2",
        [](const config& c) { return c.redis_url == "redis://:probe-pw@127.0.0.1:6390/2"; }},
+      {"REDIS_LOG_MAX_ENTRIES", "25000", [](const config& c) { return c.redis_log_max_entries == 25'000; }},
       {"HASH_SECRET", "probe-hash-secret",
        [](const config& c) { return c.hash_secret == "probe-hash-secret"; }},
       {"MAX_BODY_BYTES", "1000", [](const config& c) { return c.max_body_bytes == 1000; }},
@@ -218,6 +219,7 @@ void expect_same(const config& a, const config& b) {
   EXPECT_EQ(a.turn_urls, b.turn_urls);
   EXPECT_EQ(a.turn_secret, b.turn_secret);
   EXPECT_EQ(a.turn_ttl, b.turn_ttl);
+  EXPECT_EQ(a.redis_log_max_entries, b.redis_log_max_entries);
   EXPECT_EQ(a.max_body_bytes, b.max_body_bytes);
   EXPECT_EQ(a.max_frame_bytes, b.max_frame_bytes);
   EXPECT_EQ(a.ws_send_queue_bytes, b.ws_send_queue_bytes);

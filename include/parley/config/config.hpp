@@ -40,6 +40,9 @@ struct config {
   /// Cluster mode: the Redis every instance shares (redis://...); empty for
   /// one process. Holds a password: never shown.
   std::string redis_url;
+  /// Cluster mode: entries the shared log keeps (an instance stalled for
+  /// longer than these take reloads the state from a snapshot).
+  std::size_t redis_log_max_entries = 10'000;
   /// Key of the keyed hashes (HMAC-SHA256) that stand for client addresses and
   /// tokens; random at each start when empty. Give every instance of a cluster
   /// the same one. Never shown.
