@@ -14,19 +14,23 @@ targets=("$@")
 bash fuzz/build.sh >/dev/null
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-failed=()
-for target in "${targets[@]}"; do
-  work=build/fuzz/corpus/$target
+jobs=${PARLEY_FUZZ_JOBS:-$(nproc)}
+((jobs >= 1)) || jobs=1
+
+# run_target TARGET: its regression inputs, then SECONDS of fuzzing; prints one line and
+# returns non-zero on a crash.
+run_target() {
+  local target=$1 work=build/fuzz/corpus/$1 log=build/fuzz/$1.log
   mkdir -p "$work" build/fuzz/artifacts fuzz/corpus/$target fuzz/regressions/$target
   # Every committed regression input must still pass.
   if compgen -G "fuzz/regressions/$target/*" >/dev/null; then
     build/fuzz/fuzz/$target -runs=0 fuzz/regressions/$target/* >/dev/null 2>&1 ||
-      { echo "fuzz: $target fails a regression input" >&2; failed+=("$target"); continue; }
+      { echo "fuzz: $target fails a regression input" >&2; return 1; }
   fi
-  log=build/fuzz/$target.log
   if build/fuzz/fuzz/$target -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
        -max_len=8192 -artifact_prefix=build/fuzz/artifacts/$target- -print_final_stats=1 \
        "$work" fuzz/corpus/$target >"$log" 2>&1; then
+    local runs added cov
     runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+)/\1/p' "$log")
     added=$(sed -nE 's/^stat::new_units_added: *([0-9]+)/\1/p' "$log")
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
@@ -34,7 +38,22 @@ for target in "${targets[@]}"; do
       "(+ $(ls fuzz/corpus/$target | wc -l) seeds), ${cov:-cov ?}, no crash"
   else
     echo "fuzz: $target FOUND A CRASH (see $log and build/fuzz/artifacts/); commit the input under fuzz/regressions/$target/" >&2
-    failed+=("$target")
+    return 1
   fi
+}
+
+# Targets run side by side, one per core (PARLEY_FUZZ_JOBS): each still gets its SECONDS.
+failed=()
+declare -A running=()
+finish_one() {
+  local pid
+  wait -n -p pid "${!running[@]}" || failed+=("${running[$pid]}")
+  unset "running[$pid]"
+}
+for target in "${targets[@]}"; do
+  ((${#running[@]} < jobs)) || finish_one
+  run_target "$target" &
+  running[$!]=$target
 done
-((${#failed[@]} == 0))
+while ((${#running[@]})); do finish_one; done
+((${#failed[@]} == 0)) || { echo "fuzz: failed: ${failed[*]}" >&2; exit 1; }
