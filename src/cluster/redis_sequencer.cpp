@@ -192,7 +192,7 @@ void redis_sequencer::submit(const log_entry& entry, std::function<void()> refus
   const bool from_user = std::holds_alternative<command_entry>(entry.body) ||
                          std::holds_alternative<create_entry>(entry.body) ||
                          std::holds_alternative<resume_entry>(entry.body);
-  if (from_user && unread_own() >= std::max<std::size_t>(settings_.max_entries / 2, 1)) {
+  if (from_user && unread_own() >= settings_.max_entries / 2) {  // config: max_entries >= 1000
     if (!holding_back_) {
       holding_back_ = true;
       spdlog::warn("cluster instance {}: {} of its own entries not read back yet (half the log's "

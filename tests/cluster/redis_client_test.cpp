@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "redis_server.hpp"
+#include "run_until.hpp"
 
 namespace parley {
 namespace {
@@ -45,12 +46,7 @@ protected:
   /// Runs the loop until `done()` or `limit` passes; false on the limit.
   template <typename Done>
   bool run_until(Done done, std::chrono::milliseconds limit = 5000ms) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < end) {
-      ioc.run_for(5ms);
-      ioc.restart();
-    }
-    return done();
+    return testing::run_until(ioc, done, limit);
   }
 
   outcome call(redis_client& client, std::vector<std::string> args) {

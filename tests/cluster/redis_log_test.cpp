@@ -6,6 +6,7 @@
 #include <map>
 
 #include "redis_server.hpp"
+#include "run_until.hpp"
 
 namespace parley {
 namespace {
@@ -35,12 +36,7 @@ protected:
   }
   template <typename Done>
   bool run_until(Done done, std::chrono::milliseconds limit = 10000ms) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < end) {
-      ioc.run_for(5ms);
-      ioc.restart();
-    }
-    return done();
+    return testing::run_until(ioc, done, limit);
   }
   bool all_ready() {
     return std::all_of(clients.begin(), clients.end(), [](auto& c) { return c->ready(); });

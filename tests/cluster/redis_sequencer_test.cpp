@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "redis_server.hpp"
+#include "run_until.hpp"
 
 namespace parley {
 namespace {
@@ -43,12 +44,7 @@ protected:
 
   template <typename Done>
   bool run_until(Done done, std::chrono::milliseconds limit = 10000ms) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!done() && std::chrono::steady_clock::now() < end) {
-      ioc.run_for(5ms);
-      ioc.restart();
-    }
-    return done();
+    return testing::run_until(ioc, done, limit);
   }
   /// Submits without running the loop: nothing is read back meanwhile.
   void submit(entry_body body) {
